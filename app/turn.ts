@@ -1,0 +1,105 @@
+import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { Command } from "@langchain/langgraph";
+import type { StopReason } from "../graphs/state.js";
+import type { Agent } from "../graphs/agent.js";
+import type { HITLRequest, HITLResponse } from "../nodes/approval-schema.js";
+import { messageText } from "../nodes/text.js";
+import { KeelError } from "../runtime/errors.js";
+import type { Usage } from "../runtime/usage.js";
+import type { ToolResult } from "../tools/types.js";
+
+export interface TurnCaller {
+  threadId: string;
+  userId: string;
+  role: "viewer" | "member" | "admin";
+  /** Per-request step budget override. */
+  maxSteps?: number;
+}
+
+export interface TurnEvents {
+  onToken?: (text: string) => void;
+  onToolCall?: (call: { id: string; name: string; args: Record<string, unknown> }) => void;
+  onToolResult?: (result: { id: string; name: string; result: ToolResult }) => void;
+}
+
+export type TurnOutcome =
+  | { status: "interrupted"; threadId: string; request: HITLRequest; usage: Usage; threadUsage: Usage }
+  | {
+      status: "done";
+      threadId: string;
+      answer: string;
+      stopReason: StopReason;
+      error: { code: string; message: string } | null;
+      usage: Usage;
+      threadUsage: Usage;
+    };
+
+/** A new user message, or the human's decisions for a paused run. */
+export type TurnInput = { message: string } | { resume: HITLResponse };
+
+/** Runs one turn to its end or to an approval pause, streaming tokens and tool activity. */
+export async function runTurn(
+  agent: Agent,
+  input: TurnInput,
+  caller: TurnCaller,
+  events: TurnEvents = {},
+  signal?: AbortSignal,
+): Promise<TurnOutcome> {
+  const config = { configurable: { thread_id: caller.threadId }, context: { userId: caller.userId, role: caller.role, maxSteps: caller.maxSteps } };
+  const options = { ...config, streamMode: ["messages", "updates"] as ("messages" | "updates")[], signal };
+  const stream =
+    "message" in input
+      ? await agent.stream({ messages: [new HumanMessage(input.message)] }, options)
+      : await agent.stream(new Command({ resume: input.resume }), options);
+  for await (const [mode, chunk] of stream) {
+    if (mode === "messages") {
+      const [message, meta] = chunk as [unknown, { langgraph_node?: string }];
+      if (meta.langgraph_node === "plan" && AIMessageChunk.isInstance(message as AIMessageChunk)) {
+        const text = messageText(message as AIMessageChunk);
+        if (text) events.onToken?.(text);
+      }
+    } else if (mode === "updates") {
+      for (const update of Object.values(chunk as Record<string, { messages?: unknown[] } | undefined>)) {
+        for (const m of update?.messages ?? []) {
+          if (AIMessage.isInstance(m as AIMessage)) {
+            for (const call of (m as AIMessage).tool_calls ?? []) events.onToolCall?.({ id: call.id ?? "", name: call.name, args: call.args });
+          } else if (ToolMessage.isInstance(m as ToolMessage)) {
+            const tm = m as ToolMessage;
+            events.onToolResult?.({ id: tm.tool_call_id, name: tm.name ?? "", result: tm.artifact as ToolResult });
+          }
+        }
+      }
+    }
+  }
+  return readOutcome(agent, caller.threadId);
+}
+
+/** Where a thread stands now: paused for approval, or finished with an answer. */
+export async function readOutcome(agent: Agent, threadId: string): Promise<TurnOutcome> {
+  const snapshot = await agent.getState({ configurable: { thread_id: threadId } });
+  const values = snapshot.values as Partial<import("../graphs/state.js").AgentStateValue>;
+  const usage = values.runUsage!;
+  const threadUsage = values.threadUsage!;
+  const pending = snapshot.tasks.flatMap((task) => task.interrupts);
+  if (pending.length > 0) {
+    return { status: "interrupted", threadId, request: pending.at(-1)!.value as HITLRequest, usage, threadUsage };
+  }
+  const last = values.messages?.at(-1);
+  return {
+    status: "done",
+    threadId,
+    answer: last && AIMessage.isInstance(last) ? messageText(last) : "",
+    stopReason: values.stopReason ?? "answer",
+    error: values.error ?? null,
+    usage,
+    threadUsage,
+  };
+}
+
+/** Unknown thread ids are an error, not a silently created new conversation. */
+export async function assertThreadExists(agent: Agent, threadId: string): Promise<void> {
+  const snapshot = await agent.getState({ configurable: { thread_id: threadId } });
+  if (!snapshot.config.configurable?.checkpoint_id) {
+    throw new KeelError("thread_not_found", `No conversation with thread id "${threadId}". Start a new one without --thread.`);
+  }
+}

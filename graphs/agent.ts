@@ -1,0 +1,45 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { callerContext, type AgentDeps } from "../nodes/deps.js";
+import { makeApproveNode } from "../nodes/approve.js";
+import { makeFinalizeNode } from "../nodes/finalize.js";
+import { makeGuardInputNode } from "../nodes/guard-input.js";
+import { makePlanNode } from "../nodes/plan.js";
+import { makeSummarizeNode } from "../nodes/summarize.js";
+import { makeToolsNode } from "../nodes/tools.js";
+import { routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
+import { AgentState, RunContextSchema } from "./state.js";
+
+/**
+ * The agent, wired in one place:
+ *   guard_input → (summarize) → plan → [approve] → tools → (summarize) → plan … → finalize
+ * Guards, budgets, cost and permissions are function calls inside nodes, not nodes of their own,
+ * so a turn costs few checkpointed super-steps.
+ */
+export function buildAgentGraph(deps: AgentDeps) {
+  const limits = deps.limits;
+  return new StateGraph(AgentState, RunContextSchema)
+    .addNode("guard_input", makeGuardInputNode(deps))
+    .addNode("summarize", makeSummarizeNode(deps))
+    .addNode("plan", makePlanNode(deps))
+    .addNode("approve", makeApproveNode(deps))
+    .addNode("tools", makeToolsNode(deps))
+    .addNode("finalize", makeFinalizeNode(deps))
+    .addEdge(START, "guard_input")
+    .addConditionalEdges("guard_input", (s) => routeAfterGuard(s, limits), ["finalize", "summarize", "plan"])
+    .addEdge("summarize", "plan")
+    .addConditionalEdges(
+      "plan",
+      (s, config) => routeAfterPlan(s, (name, args) => deps.tools.needsApproval(name, args, callerContext(config))),
+      ["finalize", "approve", "tools"],
+    )
+    .addConditionalEdges("approve", routeAfterApprove, ["tools", "plan"])
+    .addConditionalEdges("tools", (s) => routeAfterTools(s, limits), ["summarize", "plan"])
+    .addEdge("finalize", END);
+}
+
+export function compileAgent(deps: AgentDeps, checkpointer?: BaseCheckpointSaver) {
+  return buildAgentGraph(deps).compile({ checkpointer, name: "agent" });
+}
+
+export type Agent = ReturnType<typeof compileAgent>;

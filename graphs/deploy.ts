@@ -1,0 +1,20 @@
+import type { Pool } from "pg";
+import { createAgentDeps } from "../app/keel.js";
+import { openDatabase } from "../checkpoint/index.js";
+import { demoResponder } from "../fake-openai/demo.js";
+import { startFakeOpenAI } from "../fake-openai/server.js";
+import { loadConfig } from "../runtime/config.js";
+import { buildAgentGraph } from "./agent.js";
+
+/**
+ * The graph `langgraph.json` exports for `langgraphjs dev` (Studio) and LangGraph Platform.
+ * Compiled without a checkpointer: the server brings its own persistence. The app database
+ * (for tools with side effects) opens on first use.
+ */
+const config = loadConfig();
+const fake = config.model.offline ? await startFakeOpenAI({ responder: demoResponder }) : undefined;
+
+let pool: Promise<Pool> | undefined;
+const db = (): Promise<Pool> => (pool ??= openDatabase(config.database).then((d) => d.pool));
+
+export const graph = buildAgentGraph(createAgentDeps(config, { fake, pool: db })).compile({ name: "agent" });

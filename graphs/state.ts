@@ -1,0 +1,37 @@
+import { MessagesValue, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+import { ROLES } from "../tools/types.js";
+import { UsageSchema } from "../runtime/usage.js";
+
+export const STOP_REASONS = ["answer", "refused", "budget_steps", "model_error"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+const zeroUsage = () => UsageSchema.parse({});
+
+/**
+ * Graph state. Usage lives here (not in memory) so budgets hold across interrupts, resumes and
+ * process restarts. `run*` fields are reset by guard_input at the start of every run.
+ */
+export const AgentState = new StateSchema({
+  messages: MessagesValue,
+  /** Running summary of turns folded out of `messages`. */
+  summary: z.string().default(""),
+  threadUsage: UsageSchema.default(zeroUsage),
+  runUsage: UsageSchema.default(zeroUsage),
+  /** Decisions for this run's tool calls, by call id; the tools node runs a gated call only when approved. */
+  approvals: z.record(z.string(), z.enum(["approved", "edited", "rejected"])).default(() => ({})),
+  stopReason: z.enum(STOP_REASONS).nullable().default(null),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+});
+
+export type AgentStateValue = typeof AgentState.State;
+export type AgentStateUpdate = typeof AgentState.Update;
+
+/** Per-run caller context (LangGraph runtime context), never globals. */
+export const RunContextSchema = z.object({
+  userId: z.string().min(1).default("anonymous"),
+  role: z.enum(ROLES).default("member"),
+  /** Per-request override of the step budget. */
+  maxSteps: z.number().int().min(1).max(1000).optional(),
+});
+export type RunContext = z.infer<typeof RunContextSchema>;

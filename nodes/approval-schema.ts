@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+/**
+ * The human-in-the-loop contract, in the same shape as LangChain v1's HITL middleware so
+ * existing UIs render it: the interrupt carries `actionRequests` + `reviewConfigs`, and a
+ * resume carries one decision per action request, in order.
+ */
+export const DECISION_TYPES = ["approve", "edit", "reject"] as const;
+
+export interface ActionRequest {
+  name: string;
+  args: Record<string, unknown>;
+  description?: string;
+}
+
+export interface ReviewConfig {
+  actionName: string;
+  allowedDecisions: (typeof DECISION_TYPES)[number][];
+  argsSchema?: Record<string, unknown>;
+}
+
+export interface HITLRequest {
+  actionRequests: ActionRequest[];
+  reviewConfigs: ReviewConfig[];
+  /** Present when the previous resume value was unusable: why it was refused. */
+  error?: string;
+}
+
+export const DecisionSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("approve") }),
+  z.object({
+    type: z.literal("edit"),
+    editedAction: z.object({ name: z.string().min(1), args: z.record(z.string(), z.unknown()) }),
+  }),
+  z.object({ type: z.literal("reject"), message: z.string().max(2_000).optional() }),
+]);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const HITLResponseSchema = z.object({ decisions: z.array(DecisionSchema) });
+export type HITLResponse = z.infer<typeof HITLResponseSchema>;
+
+/** Validate a resume value against the request it answers; returns an error text or the decisions. */
+export function parseHITLResponse(
+  value: unknown,
+  request: Pick<HITLRequest, "actionRequests">,
+): { ok: true; decisions: Decision[] } | { ok: false; error: string } {
+  const parsed = HITLResponseSchema.safeParse(value);
+  if (!parsed.success) {
+    return { ok: false, error: `Resume with {decisions: [...]}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
+  }
+  const { decisions } = parsed.data;
+  if (decisions.length !== request.actionRequests.length) {
+    return { ok: false, error: `Expected ${request.actionRequests.length} decisions, got ${decisions.length}.` };
+  }
+  for (const [i, decision] of decisions.entries()) {
+    const action = request.actionRequests[i]!;
+    if (decision.type === "edit" && decision.editedAction.name !== action.name) {
+      return { ok: false, error: `Decision ${i} edits "${action.name}" into "${decision.editedAction.name}"; an edit may change arguments only.` };
+    }
+  }
+  return { ok: true, decisions };
+}

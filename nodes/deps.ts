@@ -1,0 +1,51 @@
+import type { AIMessage, BaseMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { Pool } from "pg";
+import { KeelError } from "../runtime/errors.js";
+import { RunContextSchema, type RunContext } from "../graphs/state.js";
+import type { ToolRegistry, ToolSpec } from "../tools/registry.js";
+
+/** What the plan and summarize nodes need from a chat model (ModelClient in runtime/model.ts). */
+export interface ChatModelPort {
+  readonly modelName: string;
+  invoke(
+    messages: BaseMessage[],
+    options: { tools?: ToolSpec[]; signal?: AbortSignal; config?: RunnableConfig },
+  ): Promise<AIMessage>;
+}
+
+export interface AgentLimits {
+  maxSteps: number;
+  maxInputChars: number;
+  summarizeAfterMessages: number;
+  keepRecentMessages: number;
+  toolConcurrency: number;
+}
+
+/** Everything the nodes use, injected once when the graph is built. */
+export interface AgentDeps {
+  model: ChatModelPort;
+  tools: ToolRegistry;
+  db: () => Promise<Pool>;
+  limits: AgentLimits;
+  systemPrompt: string;
+}
+
+export interface CallerContext extends RunContext {
+  threadId: string;
+}
+
+/**
+ * Caller identity comes from the run's context; a run without one is an anonymous member. A
+ * malformed context fails the run rather than guessing a role (fail closed).
+ */
+export function callerContext(config: LangGraphRunnableConfig): CallerContext {
+  const parsed = RunContextSchema.safeParse(config.context ?? {});
+  if (!parsed.success) {
+    throw new KeelError("input_invalid", `Invalid run context: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  const context = parsed.data;
+  const threadId = config.configurable?.thread_id;
+  return { ...context, threadId: typeof threadId === "string" ? threadId : "ephemeral" };
+}

@@ -1,0 +1,36 @@
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { describe, expect, it } from "vitest";
+import { summarizeCutIndex } from "./summarize.js";
+
+const toolTurn = (id: string) => [
+  new AIMessage({ content: "", tool_calls: [{ id, name: "calculator", args: {} }] }),
+  new ToolMessage({ tool_call_id: id, content: "{}" }),
+];
+
+describe("summarizeCutIndex", () => {
+  it("keeps the most recent messages", () => {
+    const messages = Array.from({ length: 10 }, (_, i) => new HumanMessage(`m${i}`));
+    expect(summarizeCutIndex(messages, 4)).toBe(6);
+    expect(summarizeCutIndex(messages.slice(0, 3), 4)).toBe(0);
+  });
+
+  it("never separates a tool call from its results", () => {
+    const messages = [new HumanMessage("q"), ...toolTurn("a"), new AIMessage("a1"), new HumanMessage("q2"), ...toolTurn("b")];
+    // Keeping 1 would start the tail at the ToolMessage of call b; the cut moves back to its AI message.
+    const cut = summarizeCutIndex(messages, 1);
+    expect(cut).toBe(5);
+    expect(AIMessage.isInstance(messages[cut])).toBe(true);
+  });
+
+  it("moves past several parallel tool results", () => {
+    const ai = new AIMessage({
+      content: "",
+      tool_calls: [
+        { id: "x", name: "calculator", args: {} },
+        { id: "y", name: "calculator", args: {} },
+      ],
+    });
+    const messages = [new HumanMessage("q"), ai, new ToolMessage({ tool_call_id: "x", content: "" }), new ToolMessage({ tool_call_id: "y", content: "" })];
+    expect(summarizeCutIndex(messages, 1)).toBe(1);
+  });
+});

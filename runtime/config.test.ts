@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { EnvSchema, loadConfig } from "./config.js";
+import { KeelError } from "./errors.js";
+
+function configError(env: Record<string, string>): KeelError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof KeelError) return err;
+    throw err;
+  }
+  throw new Error("expected loadConfig to throw");
+}
+
+describe("loadConfig", () => {
+  it("runs offline with defaults when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config.model.offline).toBe(true);
+    expect(config.model.name).toBe("gpt-4o-mini");
+    expect(config.database.url).toBeUndefined();
+    expect(config.limits.maxSteps).toBe(12);
+    expect(config.identity.role).toBe("member");
+  });
+
+  it("reads typed values and treats empty strings as unset", () => {
+    const config = loadConfig({ OPENAI_API_KEY: "sk-x", MAX_STEPS: "3", LANGSMITH_TRACING: "yes", DATABASE_URL: "" });
+    expect(config.model.offline).toBe(false);
+    expect(config.limits.maxSteps).toBe(3);
+    expect(config.tracing).toBe(true);
+    expect(config.database.url).toBeUndefined();
+  });
+
+  it.each([
+    [{ MAX_STEPS: "lots" }, "MAX_STEPS", "must be a number"],
+    [{ MAX_STEPS: "0" }, "MAX_STEPS", "at least 1"],
+    [{ KEEL_ROLE: "root" }, "KEEL_ROLE", '"viewer", "member", "admin"'],
+    [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL", "must be a URL"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL", "must be one of"],
+    [{ LANGSMITH_TRACING: "maybe" }, "LANGSMITH_TRACING", "must be a boolean"],
+  ])("names the variable and what it accepts: %o", (env, name, allowed) => {
+    const error = configError(env);
+    expect(error.code).toBe("config_invalid");
+    expect(error.message).toContain(name);
+    expect(error.message).toContain(allowed);
+    expect(error.details?.variables).toEqual([name]);
+  });
+
+  it("reports every bad variable at once", () => {
+    const error = configError({ MAX_STEPS: "x", TOOL_CONCURRENCY: "-1" });
+    expect(error.details?.variables).toEqual(expect.arrayContaining(["MAX_STEPS", "TOOL_CONCURRENCY"]));
+  });
+
+  it("rejects keeping more recent messages than the summary trigger", () => {
+    expect(configError({ SUMMARIZE_AFTER_MESSAGES: "10", KEEP_RECENT_MESSAGES: "10" }).message).toContain(
+      "KEEP_RECENT_MESSAGES",
+    );
+  });
+
+  it(".env.example documents exactly the variables the schema reads", () => {
+    const documented = readFileSync(new URL("../.env.example", import.meta.url), "utf8")
+      .split("\n")
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split("=")[0]);
+    expect(documented.sort()).toEqual(Object.keys(EnvSchema.shape).sort());
+  });
+});

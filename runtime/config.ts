@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { KeelError } from "./errors.js";
+
+/** Env strings → typed values. Empty strings count as unset so `.env` templates can leave blanks. */
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess((v) => (v === "" || v === undefined ? undefined : Number(v)), z.number().int().min(min).max(max).default(def));
+const num = (def: number, min: number, max: number) =>
+  z.preprocess((v) => (v === "" || v === undefined ? undefined : Number(v)), z.number().min(min).max(max).default(def));
+const bool = (def: boolean) =>
+  z.preprocess((v) => {
+    if (v === undefined || v === "") return undefined;
+    if (typeof v === "string") {
+      const s = v.toLowerCase();
+      if (["1", "true", "yes", "on"].includes(s)) return true;
+      if (["0", "false", "no", "off"].includes(s)) return false;
+    }
+    return v;
+  }, z.boolean().default(def));
+const url = optionalString.pipe(z.url().optional());
+
+/**
+ * Every environment variable Keel reads, with its default. `.env.example` documents the same list;
+ * a test keeps the two in step.
+ */
+export const EnvSchema = z.object({
+  // Model endpoint (any OpenAI-compatible server). No key → the built-in offline fake server.
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url,
+  MODEL: z.string().min(1).default("gpt-4o-mini"),
+  FALLBACK_MODEL: optionalString,
+  MODEL_TEMPERATURE: num(0, 0, 2),
+  /** Total deadline of one model call, including every streamed chunk. */
+  MODEL_TIMEOUT_MS: int(60_000, 100, 600_000),
+  /** Longest silence tolerated before headers or between two streamed chunks. */
+  MODEL_STALL_MS: int(20_000, 50, 600_000),
+  MODEL_MAX_RETRIES: int(4, 0, 10),
+  MODEL_RETRY_BASE_MS: int(500, 1, 60_000),
+  MODEL_RETRY_MAX_MS: int(20_000, 1, 300_000),
+
+  // Persistence. No URL → embedded PostgreSQL under KEEL_DATA_DIR.
+  DATABASE_URL: url,
+  KEEL_DATA_DIR: z.string().min(1).default(".keel"),
+  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+
+  // Budgets (per run) and limits on input.
+  MAX_STEPS: int(12, 1, 1000),
+  MAX_INPUT_CHARS: int(20_000, 1, 1_000_000),
+  SUMMARIZE_AFTER_MESSAGES: int(40, 4, 10_000),
+  KEEP_RECENT_MESSAGES: int(12, 2, 10_000),
+  TOOL_CONCURRENCY: int(4, 1, 64),
+
+  // Caller identity for the terminal client (the API server maps keys to these later).
+  KEEL_USER_ID: z.string().min(1).default("local-user"),
+  KEEL_ROLE: z.enum(["viewer", "member", "admin"]).default("member"),
+
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LANGSMITH_TRACING: bool(false),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface KeelConfig {
+  model: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    name: string;
+    fallbackName: string | undefined;
+    temperature: number;
+    timeoutMs: number;
+    stallMs: number;
+    retry: { maxRetries: number; baseMs: number; maxMs: number };
+    /** True when no key is configured: Keel talks to its own offline fake server. */
+    offline: boolean;
+  };
+  database: { url: string | undefined; dataDir: string; embeddedPort: number };
+  limits: {
+    maxSteps: number;
+    maxInputChars: number;
+    summarizeAfterMessages: number;
+    keepRecentMessages: number;
+    toolConcurrency: number;
+  };
+  identity: { userId: string; role: "viewer" | "member" | "admin" };
+  logLevel: Env["LOG_LEVEL"];
+  tracing: boolean;
+}
+
+/** Parse the environment; a bad value stops start-up naming the variable and what it accepts. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): KeelConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return `${name}=${JSON.stringify(env[name] ?? "")}: ${describeIssue(issue)}`;
+    });
+    throw new KeelError("config_invalid", `Invalid configuration:\n  ${lines.join("\n  ")}`, {
+      details: { variables: parsed.error.issues.map((i) => i.path.join(".")) },
+    });
+  }
+  const e = parsed.data;
+  if (e.KEEP_RECENT_MESSAGES >= e.SUMMARIZE_AFTER_MESSAGES) {
+    throw new KeelError(
+      "config_invalid",
+      `Invalid configuration:\n  KEEP_RECENT_MESSAGES=${e.KEEP_RECENT_MESSAGES}: must be below SUMMARIZE_AFTER_MESSAGES (${e.SUMMARIZE_AFTER_MESSAGES})`,
+      { details: { variables: ["KEEP_RECENT_MESSAGES"] } },
+    );
+  }
+  return {
+    model: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      name: e.MODEL,
+      fallbackName: e.FALLBACK_MODEL,
+      temperature: e.MODEL_TEMPERATURE,
+      timeoutMs: e.MODEL_TIMEOUT_MS,
+      stallMs: e.MODEL_STALL_MS,
+      retry: { maxRetries: e.MODEL_MAX_RETRIES, baseMs: e.MODEL_RETRY_BASE_MS, maxMs: e.MODEL_RETRY_MAX_MS },
+      offline: e.OPENAI_API_KEY === undefined,
+    },
+    database: { url: e.DATABASE_URL, dataDir: e.KEEL_DATA_DIR, embeddedPort: e.EMBEDDED_PG_PORT },
+    limits: {
+      maxSteps: e.MAX_STEPS,
+      maxInputChars: e.MAX_INPUT_CHARS,
+      summarizeAfterMessages: e.SUMMARIZE_AFTER_MESSAGES,
+      keepRecentMessages: e.KEEP_RECENT_MESSAGES,
+      toolConcurrency: e.TOOL_CONCURRENCY,
+    },
+    identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },
+    logLevel: e.LOG_LEVEL,
+    tracing: e.LANGSMITH_TRACING,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "too_small":
+      return `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}`;
+    case "invalid_type":
+      return issue.expected === "number" ? "must be a number" : `must be a ${issue.expected}`;
+    case "invalid_format":
+      return issue.format === "url" ? "must be a URL such as http://host:port/path" : `must be a ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}

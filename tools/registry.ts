@@ -1,0 +1,55 @@
+import { z } from "zod";
+import type { KeelTool, Role, ToolContext } from "./types.js";
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, KeelTool>();
+
+  constructor(tools: readonly KeelTool[]) {
+    for (const tool of tools) {
+      if (this.tools.has(tool.name)) throw new Error(`Duplicate tool name "${tool.name}"`);
+      this.tools.set(tool.name, tool);
+    }
+  }
+
+  get(name: string): KeelTool | undefined {
+    return this.tools.get(name);
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()];
+  }
+
+  /** Tools a role may use; only these are offered to the model. */
+  allowedFor(role: Role): KeelTool[] {
+    return [...this.tools.values()].filter((tool) => tool.policy.roles.includes(role));
+  }
+
+  /** JSON-schema specs for binding to the model. */
+  specsFor(role: Role): ToolSpec[] {
+    return this.allowedFor(role).map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>,
+    }));
+  }
+
+  /**
+   * Whether this call must wait for a human. Unknown tools and unparseable args need no approval:
+   * they are answered with an error by the engine and never run.
+   */
+  needsApproval(name: string, args: unknown, ctx: Pick<ToolContext, "userId" | "role" | "threadId">): boolean {
+    const tool = this.tools.get(name);
+    if (!tool) return false;
+    const { needsApproval } = tool.policy;
+    if (typeof needsApproval === "boolean") return needsApproval;
+    const parsed = tool.schema.safeParse(args);
+    // A policy function only judges valid args; invalid args will be refused anyway.
+    return parsed.success ? needsApproval(parsed.data, ctx) : false;
+  }
+}
