@@ -40,12 +40,13 @@ export class ToolRegistry {
   }
 
   /**
-   * Whether this call must wait for a human. Unknown tools and unparseable args need no approval:
-   * they are answered with an error by the engine and never run.
+   * Whether this call must wait for a human. Unknown tools, tools the caller's role may not use and
+   * unparseable args need no approval: the engine refuses them and they never run, so asking a
+   * human would only invite approving something that is denied anyway.
    */
   needsApproval(name: string, args: unknown, ctx: Pick<ToolContext, "userId" | "role" | "threadId">): boolean {
     const tool = this.tools.get(name);
-    if (!tool) return false;
+    if (!tool || !tool.policy.roles.includes(ctx.role)) return false;
     const { needsApproval } = tool.policy;
     if (typeof needsApproval === "boolean") return needsApproval;
     const parsed = tool.schema.safeParse(args);

@@ -1,0 +1,70 @@
+import { createAgentDeps } from "../app/keel.js";
+import { runTurn, type TurnCaller, type TurnEvents, type TurnOutcome } from "../app/turn.js";
+import type { Database } from "../checkpoint/index.js";
+import { startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
+import { compileAgent, type Agent } from "../graphs/agent.js";
+import type { Decision } from "../nodes/approval-schema.js";
+import { loadConfig } from "../runtime/config.js";
+import { openTestDatabase } from "./db.js";
+import { randomUUID } from "node:crypto";
+
+/** Small retry and stall settings so every fault test runs in well under a second or two. */
+export const FAST_MODEL_ENV = {
+  OPENAI_API_KEY: "test-key",
+  MODEL_RETRY_BASE_MS: "5",
+  MODEL_RETRY_MAX_MS: "50",
+  MODEL_STALL_MS: "300",
+  MODEL_TIMEOUT_MS: "5000",
+  MODEL_MAX_RETRIES: "3",
+};
+
+export interface Harness {
+  agent: Agent;
+  fake: FakeOpenAI;
+  db: Database;
+  caller: TurnCaller;
+  say(message: string, events?: TurnEvents): Promise<TurnOutcome>;
+  decide(...decisions: Decision[]): Promise<TurnOutcome>;
+  outbox(): Promise<{ to_address: string; subject: string; body: string }[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real agent: ChatOpenAI over HTTP to a scripted fake server, checkpoints in the run's
+ * PostgreSQL. Each harness gets its own thread, so test files run in parallel on one database.
+ */
+export async function startHarness(
+  responder: Responder,
+  options: { env?: Record<string, string>; role?: TurnCaller["role"] } = {},
+): Promise<Harness> {
+  const fake = await startFakeOpenAI({ responder });
+  const db = await openTestDatabase();
+  const config = loadConfig({ ...FAST_MODEL_ENV, ...options.env });
+  const agent = compileAgent(createAgentDeps(config, { fake, pool: async () => db.pool }), db.saver);
+  const caller: TurnCaller = { threadId: `test-${randomUUID()}`, userId: "tester", role: options.role ?? "member" };
+  return {
+    agent,
+    fake,
+    db,
+    caller,
+    say: (message, events) => runTurn(agent, { message }, caller, events),
+    decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller),
+    outbox: async () =>
+      (
+        await db.pool.query<{ to_address: string; subject: string; body: string }>(
+          "SELECT to_address, subject, body FROM keel_outbox WHERE thread_id = $1 ORDER BY id",
+          [caller.threadId],
+        )
+      ).rows,
+    close: async () => {
+      await Promise.allSettled([fake.close(), db.close()]);
+    },
+  };
+}
+
+/** The tool results (parsed) in a recorded request, in order. */
+export function toolResultsIn(request: { messages: { role: string; content?: unknown }[] }): Record<string, unknown>[] {
+  return request.messages
+    .filter((m) => m.role === "tool")
+    .map((m) => JSON.parse(typeof m.content === "string" ? m.content : JSON.stringify(m.content)) as Record<string, unknown>);
+}
