@@ -51,3 +51,36 @@ describe("toolResultMessage", () => {
     expect(message.artifact).toEqual(result);
   });
 });
+
+describe("normalizeToolCalls with streamed raw arguments", () => {
+  it("flags a call whose raw JSON was truncated even though a lenient parser produced args", () => {
+    const ai = new AIMessage({
+      content: "",
+      // What streaming yields for '{"to": "a@b.co", "body": "hel': partial args that look valid.
+      tool_calls: [{ id: "t", name: "outbox_send", args: { to: "a@b.co", body: "hel" } }],
+      additional_kwargs: {
+        tool_calls: [{ id: "t", type: "function", function: { name: "outbox_send", arguments: '{"to": "a@b.co", "body": "hel' } }],
+      },
+    });
+    const [call] = pendingToolCalls([normalizeToolCalls(ai)]);
+    expect(call?.args).toEqual({});
+    expect(call?.malformed?.raw).toBe('{"to": "a@b.co", "body": "hel');
+  });
+
+  it("accepts complete objects and empty argument strings", () => {
+    const ai = new AIMessage({
+      content: "",
+      tool_calls: [
+        { id: "a", name: "calculator", args: { expression: "1" } },
+        { id: "b", name: "now", args: {} },
+      ],
+      additional_kwargs: {
+        tool_calls: [
+          { id: "a", type: "function", function: { name: "calculator", arguments: '{"expression":"1"}' } },
+          { id: "b", type: "function", function: { name: "now", arguments: "" } },
+        ],
+      },
+    });
+    expect(normalizeToolCalls(ai)).toBe(ai);
+  });
+});

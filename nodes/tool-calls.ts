@@ -37,15 +37,42 @@ export function pendingToolCalls(messages: readonly BaseMessage[]): PendingCall[
     });
 }
 
+interface RawToolCall {
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
 /**
- * Calls whose arguments were not valid JSON arrive in `invalid_tool_calls`, which the OpenAI
- * converter drops when it sends history back; a tool result answering one would then be orphaned.
- * Keep them as ordinary calls with empty args so each gets a result, and the raw text in
- * `invalid_tool_calls` so the tools node can say what was wrong.
+ * Strict view of the model's tool-call arguments. Two library behaviours hide broken JSON:
+ * non-streamed calls that fail to parse land in `invalid_tool_calls`, which the OpenAI converter
+ * drops when history is sent back (a result answering one would be orphaned); and streamed calls
+ * go through a lenient partial-JSON parser, so `{"body": "hel` silently becomes `{body: "hel"}` and
+ * would run truncated. Every call whose raw text is not one complete JSON object becomes a call
+ * with empty args, answered by the tools node with `invalid_args` quoting the raw text.
  */
 export function normalizeToolCalls(message: AIMessage): AIMessage {
-  const invalid = (message.invalid_tool_calls ?? []).filter((c) => c.id);
-  if (invalid.length === 0) return message;
+  const raw = (message.additional_kwargs?.tool_calls ?? []) as RawToolCall[];
+  const invalid = new Map((message.invalid_tool_calls ?? []).filter((c) => c.id).map((c) => [c.id!, c]));
+  for (const call of raw) {
+    const text = call.function?.arguments ?? "";
+    if (call.id && !invalid.has(call.id) && !isJsonObject(text)) {
+      invalid.set(call.id, {
+        id: call.id,
+        name: call.function?.name,
+        args: text,
+        error: "not a complete JSON object",
+        type: "invalid_tool_call",
+      });
+    }
+  }
+  if (invalid.size === 0) return message;
+  const valid = (message.tool_calls ?? []).filter((c) => !c.id || !invalid.has(c.id));
+  const placeholders = [...invalid.values()].map((c) => ({
+    id: c.id!,
+    name: c.name ?? "unknown",
+    args: {},
+    type: "tool_call" as const,
+  }));
   return new AIMessage({
     id: message.id,
     content: message.content,
@@ -53,12 +80,19 @@ export function normalizeToolCalls(message: AIMessage): AIMessage {
     additional_kwargs: { ...message.additional_kwargs, tool_calls: undefined },
     response_metadata: message.response_metadata,
     usage_metadata: message.usage_metadata,
-    tool_calls: [
-      ...(message.tool_calls ?? []),
-      ...invalid.map((c) => ({ id: c.id!, name: c.name ?? "unknown", args: {}, type: "tool_call" as const })),
-    ],
-    invalid_tool_calls: invalid,
+    tool_calls: [...valid, ...placeholders],
+    invalid_tool_calls: [...invalid.values()],
   });
+}
+
+function isJsonObject(text: string): boolean {
+  if (text.trim() === "") return true; // no arguments at all
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 export function toolResultMessage(call: Pick<PendingCall, "id" | "name">, result: ToolResult): ToolMessage {
