@@ -110,4 +110,26 @@ describe("agent over HTTP and PostgreSQL", () => {
     expect(second.threadUsage.modelCalls).toBe(2);
     expect(second.usage.modelCalls).toBe(1);
   });
+
+  it("oversized and empty input get a clear refusal without a model call, and the thread loses nothing", async () => {
+    h = await startHarness(
+      script(say("first answer"), (request) =>
+        say(request.messages.some((m) => m.content === "x".repeat(50)) ? "saw the oversized text" : "history intact"),
+      ),
+      { env: { MAX_INPUT_CHARS: "40" } },
+    );
+    await h.say("a first question");
+    const big = await h.say("x".repeat(50));
+    expect(big.status === "done" && big.stopReason).toBe("refused");
+    expect(big.status === "done" && big.answer).toContain("limit is 40");
+    const empty = await h.say("   ");
+    expect(empty.status === "done" && empty.error?.code).toBe("input_empty");
+    expect(h.fake.requests).toHaveLength(1);
+
+    const next = await h.say("still there?");
+    expect(next.status === "done" && next.answer).toBe("history intact");
+    const sent = h.fake.requests[1]!.messages.map((m) => m.content);
+    expect(sent).toContain("a first question");
+    expect(sent).toContain("first answer");
+  });
 });
