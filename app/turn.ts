@@ -1,6 +1,6 @@
 import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
-import type { StopReason } from "../graphs/state.js";
+import type { AgentStateValue, StopReason } from "../graphs/state.js";
 import type { Agent } from "../graphs/agent.js";
 import type { HITLRequest, HITLResponse } from "../nodes/approval-schema.js";
 import { messageText } from "../nodes/text.js";
@@ -45,7 +45,10 @@ export async function runTurn(
   events: TurnEvents = {},
   signal?: AbortSignal,
 ): Promise<TurnOutcome> {
-  const config = { configurable: { thread_id: caller.threadId }, context: { userId: caller.userId, role: caller.role, maxSteps: caller.maxSteps } };
+  const config = {
+    configurable: { thread_id: caller.threadId },
+    context: { userId: caller.userId, role: caller.role, maxSteps: caller.maxSteps },
+  };
   const options = { ...config, streamMode: ["messages", "updates"] as ("messages" | "updates")[], signal };
   const stream =
     "message" in input
@@ -62,7 +65,8 @@ export async function runTurn(
       for (const update of Object.values(chunk as Record<string, { messages?: unknown[] } | undefined>)) {
         for (const m of update?.messages ?? []) {
           if (AIMessage.isInstance(m as AIMessage)) {
-            for (const call of (m as AIMessage).tool_calls ?? []) events.onToolCall?.({ id: call.id ?? "", name: call.name, args: call.args });
+            for (const call of (m as AIMessage).tool_calls ?? [])
+              events.onToolCall?.({ id: call.id ?? "", name: call.name, args: call.args });
           } else if (ToolMessage.isInstance(m as ToolMessage)) {
             const tm = m as ToolMessage;
             events.onToolResult?.({ id: tm.tool_call_id, name: tm.name ?? "", result: tm.artifact as ToolResult });
@@ -77,7 +81,7 @@ export async function runTurn(
 /** Where a thread stands now: paused for approval, or finished with an answer. */
 export async function readOutcome(agent: Agent, threadId: string): Promise<TurnOutcome> {
   const snapshot = await agent.getState({ configurable: { thread_id: threadId } });
-  const values = snapshot.values as Partial<import("../graphs/state.js").AgentStateValue>;
+  const values = snapshot.values as Partial<AgentStateValue>;
   const usage = values.runUsage!;
   const threadUsage = values.threadUsage!;
   const pending = snapshot.tasks.flatMap((task) => task.interrupts);
@@ -100,6 +104,9 @@ export async function readOutcome(agent: Agent, threadId: string): Promise<TurnO
 export async function assertThreadExists(agent: Agent, threadId: string): Promise<void> {
   const snapshot = await agent.getState({ configurable: { thread_id: threadId } });
   if (!snapshot.config.configurable?.checkpoint_id) {
-    throw new KeelError("thread_not_found", `No conversation with thread id "${threadId}". Start a new one without --thread.`);
+    throw new KeelError(
+      "thread_not_found",
+      `No conversation with thread id "${threadId}". Start a new one without --thread.`,
+    );
   }
 }

@@ -2,7 +2,11 @@ import type { Interface } from "node:readline/promises";
 import type { Decision, HITLRequest } from "../nodes/approval-schema.js";
 
 /** Asks y / n / edit for every action of a paused run. */
-export async function askDecisions(rl: Interface, request: HITLRequest, print: (s: string) => void): Promise<Decision[]> {
+export async function askDecisions(
+  rl: Interface,
+  request: HITLRequest,
+  print: (s: string) => void,
+): Promise<Decision[]> {
   if (request.error) print(`(previous answer refused: ${request.error})\n`);
   const decisions: Decision[] = [];
   for (const action of request.actionRequests) {

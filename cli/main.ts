@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline/promises";
 import { startKeel, type Keel } from "../app/keel.js";
-import { assertThreadExists, readOutcome, runTurn, type TurnCaller, type TurnEvents, type TurnInput, type TurnOutcome } from "../app/turn.js";
+import {
+  assertThreadExists,
+  readOutcome,
+  runTurn,
+  type TurnCaller,
+  type TurnEvents,
+  type TurnInput,
+  type TurnOutcome,
+} from "../app/turn.js";
 import { type HITLRequest, HITLResponseSchema, type HITLResponse } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
 import { isKeelError } from "../runtime/errors.js";
@@ -33,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
   process.once("SIGTERM", stopOnSignal);
   try {
     if (keel.offlineModelUrl) {
-      err(`Offline demo: no OPENAI_API_KEY is set, so Keel is talking to its built-in fake model at ${keel.offlineModelUrl}.\n`);
+      err(
+        `Offline demo: no OPENAI_API_KEY is set, so Keel is talking to its built-in fake model at ${keel.offlineModelUrl}.\n`,
+      );
     }
     const caller: TurnCaller = {
       threadId: options.threadId ?? randomUUID(),
@@ -55,7 +65,8 @@ async function runOnce(keel: Keel, caller: TurnCaller, options: CliOptions): Pro
   let input: TurnInput;
   if (options.decision) {
     const current = await readOutcome(keel.agent, caller.threadId);
-    if (current.status !== "interrupted") throw new Error(`Thread "${caller.threadId}" is not waiting for an approval.`);
+    if (current.status !== "interrupted")
+      throw new Error(`Thread "${caller.threadId}" is not waiting for an approval.`);
     input = { resume: decisionsFor(options.decision, current.request) };
   } else {
     input = { message: options.message! };
@@ -66,7 +77,9 @@ async function runOnce(keel: Keel, caller: TurnCaller, options: CliOptions): Pro
     const outcome = await turnWithApprovals(keel, caller, input, rl, options.json);
     if (options.json) out(`${outcomeJson(outcome)}\n`);
     else if (outcome.status === "interrupted") {
-      err(`\nPaused for approval. Resume with: npm start -- --thread ${caller.threadId} --approve (or --reject "reason")\n`);
+      err(
+        `\nPaused for approval. Resume with: npm start -- --thread ${caller.threadId} --approve (or --reject "reason")\n`,
+      );
     }
     return outcome.status === "done" && outcome.stopReason === "model_error" ? 1 : 0;
   } finally {
@@ -78,7 +91,9 @@ function decisionsFor(decision: NonNullable<CliOptions["decision"]>, request: HI
   if (decision.kind === "raw") return HITLResponseSchema.parse(JSON.parse(decision.json));
   return {
     decisions: request.actionRequests.map(() =>
-      decision.kind === "approve" ? { type: "approve" as const } : { type: "reject" as const, message: decision.message },
+      decision.kind === "approve"
+        ? { type: "approve" as const }
+        : { type: "reject" as const, message: decision.message },
     ),
   };
 }
@@ -86,11 +101,19 @@ function decisionsFor(decision: NonNullable<CliOptions["decision"]>, request: HI
 /** Interactive chat: one line per message, approvals asked inline. */
 async function chat(keel: Keel, caller: TurnCaller): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  out(`Keel — thread ${caller.threadId} (resume later with --thread ${caller.threadId}). Empty line or Ctrl-D quits.\n`);
+  out(
+    `Keel — thread ${caller.threadId} (resume later with --thread ${caller.threadId}). Empty line or Ctrl-D quits.\n`,
+  );
   try {
     const pending = await readOutcome(keel.agent, caller.threadId).catch(() => undefined);
     if (pending?.status === "interrupted") {
-      await turnWithApprovals(keel, caller, { resume: { decisions: await askDecisions(rl, pending.request, out) } }, rl, false);
+      await turnWithApprovals(
+        keel,
+        caller,
+        { resume: { decisions: await askDecisions(rl, pending.request, out) } },
+        rl,
+        false,
+      );
     }
     for (;;) {
       let line: string;
@@ -127,7 +150,9 @@ async function turnWithApprovals(
         },
         onToolCall: (call) => out(`\n  → ${call.name} ${JSON.stringify(call.args)}`),
         onToolResult: ({ name, result }) =>
-          out(`\n  ← ${name} ${result.ok ? `ok ${JSON.stringify(result.data)}` : `${result.error.code}: ${result.error.message}`}`),
+          out(
+            `\n  ← ${name} ${result.ok ? `ok ${JSON.stringify(result.data)}` : `${result.error.code}: ${result.error.message}`}`,
+          ),
       };
   let outcome = await runTurn(keel.agent, input, caller, events);
   while (outcome.status === "interrupted" && rl) {
@@ -137,7 +162,9 @@ async function turnWithApprovals(
   }
   if (!quiet) {
     if (outcome.status === "done" && !streamed) out(`\nkeel> ${outcome.answer}`);
-    out(`\n${formatUsage(outcome.usage, outcome.threadUsage)}${outcome.status === "done" ? ` · ${outcome.stopReason}` : " · waiting for approval"}\n`);
+    out(
+      `\n${formatUsage(outcome.usage, outcome.threadUsage)}${outcome.status === "done" ? ` · ${outcome.stopReason}` : " · waiting for approval"}\n`,
+    );
   }
   return outcome;
 }

@@ -5,7 +5,8 @@ import { agentMermaid, withDiagram } from "./diagram.js";
 describe("graph diagram", () => {
   it("has every node and the conditional routes", async () => {
     const mermaid = await agentMermaid();
-    for (const node of ["guard_input", "summarize", "plan", "approve", "tools", "finalize"]) expect(mermaid).toContain(node);
+    for (const node of ["guard_input", "summarize", "plan", "approve", "tools", "finalize"])
+      expect(mermaid).toContain(node);
     expect(mermaid).toMatch(/plan -.-> approve/);
     expect(mermaid).toMatch(/approve -.-> tools/);
   });

@@ -25,5 +25,6 @@ export function withDiagram(readme: string, mermaid: string): string {
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
   if (start < 0 || end < start) throw new Error("README.md lacks the graph markers");
-  return `${readme.slice(0, start + README_START.length)}\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${readme.slice(end)}`;
+  const block = `\n\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n\n`;
+  return `${readme.slice(0, start + README_START.length)}${block}${readme.slice(end)}`;
 }

@@ -15,12 +15,19 @@ const state = (over: Partial<AgentStateValue>): AgentStateValue => ({
   error: null,
   ...over,
 });
-const call = (id: string, name: string, args: Record<string, unknown> = {}) => ({ id, name, args, type: "tool_call" as const });
+const call = (id: string, name: string, args: Record<string, unknown> = {}) => ({
+  id,
+  name,
+  args,
+  type: "tool_call" as const,
+});
 const gated = (name: string) => name === "outbox_send";
 
 describe("routing", () => {
   it("guard: refused input goes straight to finalize", () => {
-    expect(routeAfterGuard(state({ stopReason: "refused", messages: [new HumanMessage("x")] }), limits)).toBe("finalize");
+    expect(routeAfterGuard(state({ stopReason: "refused", messages: [new HumanMessage("x")] }), limits)).toBe(
+      "finalize",
+    );
   });
 
   it("guard: a long context is summarized before planning", () => {
@@ -31,7 +38,9 @@ describe("routing", () => {
   });
 
   it("plan: an answer without tool calls ends the run", () => {
-    expect(routeAfterPlan(state({ messages: [new HumanMessage("hi"), new AIMessage("hello")] }), gated)).toBe("finalize");
+    expect(routeAfterPlan(state({ messages: [new HumanMessage("hi"), new AIMessage("hello")] }), gated)).toBe(
+      "finalize",
+    );
   });
 
   it("plan: a stop reason (budget, model error) ends the run even after tool calls", () => {

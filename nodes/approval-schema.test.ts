@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { parseHITLResponse } from "./approval-schema.js";
 
-const request = { actionRequests: [{ name: "outbox_send", args: { to: "a@b.c" } }, { name: "calculator", args: {} }] };
+const request = {
+  actionRequests: [
+    { name: "outbox_send", args: { to: "a@b.c" } },
+    { name: "calculator", args: {} },
+  ],
+};
 
 describe("parseHITLResponse", () => {
   it("accepts one decision per action, in order", () => {
-    const parsed = parseHITLResponse(
-      { decisions: [{ type: "approve" }, { type: "reject", message: "no" }] },
-      request,
-    );
+    const parsed = parseHITLResponse({ decisions: [{ type: "approve" }, { type: "reject", message: "no" }] }, request);
     expect(parsed).toEqual({ ok: true, decisions: [{ type: "approve" }, { type: "reject", message: "no" }] });
   });
 
@@ -30,7 +32,12 @@ describe("parseHITLResponse", () => {
     );
     expect(!rename.ok && rename.error).toContain("may change arguments only");
     const edit = parseHITLResponse(
-      { decisions: [{ type: "edit", editedAction: { name: "outbox_send", args: { to: "x@y.z" } } }, { type: "approve" }] },
+      {
+        decisions: [
+          { type: "edit", editedAction: { name: "outbox_send", args: { to: "x@y.z" } } },
+          { type: "approve" },
+        ],
+      },
       request,
     );
     expect(edit.ok).toBe(true);

@@ -46,7 +46,10 @@ export function parseHITLResponse(
 ): { ok: true; decisions: Decision[] } | { ok: false; error: string } {
   const parsed = HITLResponseSchema.safeParse(value);
   if (!parsed.success) {
-    return { ok: false, error: `Resume with {decisions: [...]}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
+    return {
+      ok: false,
+      error: `Resume with {decisions: [...]}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    };
   }
   const { decisions } = parsed.data;
   if (decisions.length !== request.actionRequests.length) {
@@ -55,7 +58,10 @@ export function parseHITLResponse(
   for (const [i, decision] of decisions.entries()) {
     const action = request.actionRequests[i]!;
     if (decision.type === "edit" && decision.editedAction.name !== action.name) {
-      return { ok: false, error: `Decision ${i} edits "${action.name}" into "${decision.editedAction.name}"; an edit may change arguments only.` };
+      return {
+        ok: false,
+        error: `Decision ${i} edits "${action.name}" into "${decision.editedAction.name}"; an edit may change arguments only.`,
+      };
     }
   }
   return { ok: true, decisions };

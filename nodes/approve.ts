@@ -41,7 +41,7 @@ function buildRequest(calls: PendingCall[], deps: AgentDeps): HITLRequest {
       return {
         actionName: name,
         allowedDecisions: ["approve", "edit", "reject"],
-        ...(tool ? { argsSchema: z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown> } : {}),
+        ...(tool ? { argsSchema: z.toJSONSchema(tool.schema, { io: "input" }) } : {}),
       };
     }),
   };
@@ -54,7 +54,10 @@ function collectDecisions(request: HITLRequest): Decision[] {
     const parsed = parseHITLResponse(answer, request);
     if (parsed.ok) return parsed.decisions;
     if (round >= MAX_REVIEW_ROUNDS) {
-      return request.actionRequests.map(() => ({ type: "reject", message: `No valid review after ${round} attempts.` }));
+      return request.actionRequests.map(() => ({
+        type: "reject",
+        message: `No valid review after ${round} attempts.`,
+      }));
     }
     answer = interrupt<HITLRequest, unknown>({ ...request, error: parsed.error });
   }

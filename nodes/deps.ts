@@ -43,9 +43,12 @@ export interface CallerContext extends RunContext {
 export function callerContext(config: LangGraphRunnableConfig): CallerContext {
   const parsed = RunContextSchema.safeParse(config.context ?? {});
   if (!parsed.success) {
-    throw new KeelError("input_invalid", `Invalid run context: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new KeelError(
+      "input_invalid",
+      `Invalid run context: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   const context = parsed.data;
-  const threadId = config.configurable?.thread_id;
+  const threadId: unknown = config.configurable?.thread_id;
   return { ...context, threadId: typeof threadId === "string" ? threadId : "ephemeral" };
 }

@@ -1,4 +1,4 @@
-import { AIMessage, SystemMessage } from "@langchain/core/messages";
+import { type AIMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import { isKeelError } from "../runtime/errors.js";
@@ -48,7 +48,8 @@ export function makePlanNode(deps: AgentDeps) {
 function usageOf(reply: AIMessage, fallbackModel: string): Partial<Usage> {
   const inputTokens = reply.usage_metadata?.input_tokens ?? 0;
   const outputTokens = reply.usage_metadata?.output_tokens ?? 0;
-  const modelName = typeof reply.response_metadata?.model_name === "string" ? reply.response_metadata.model_name : fallbackModel;
+  const modelName =
+    typeof reply.response_metadata?.model_name === "string" ? reply.response_metadata.model_name : fallbackModel;
   return {
     steps: 1,
     modelCalls: 1,

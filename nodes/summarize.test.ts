@@ -15,7 +15,13 @@ describe("summarizeCutIndex", () => {
   });
 
   it("never separates a tool call from its results", () => {
-    const messages = [new HumanMessage("q"), ...toolTurn("a"), new AIMessage("a1"), new HumanMessage("q2"), ...toolTurn("b")];
+    const messages = [
+      new HumanMessage("q"),
+      ...toolTurn("a"),
+      new AIMessage("a1"),
+      new HumanMessage("q2"),
+      ...toolTurn("b"),
+    ];
     // Keeping 1 would start the tail at the ToolMessage of call b; the cut moves back to its AI message.
     const cut = summarizeCutIndex(messages, 1);
     expect(cut).toBe(5);
@@ -30,7 +36,12 @@ describe("summarizeCutIndex", () => {
         { id: "y", name: "calculator", args: {} },
       ],
     });
-    const messages = [new HumanMessage("q"), ai, new ToolMessage({ tool_call_id: "x", content: "" }), new ToolMessage({ tool_call_id: "y", content: "" })];
+    const messages = [
+      new HumanMessage("q"),
+      ai,
+      new ToolMessage({ tool_call_id: "x", content: "" }),
+      new ToolMessage({ tool_call_id: "y", content: "" }),
+    ];
     expect(summarizeCutIndex(messages, 1)).toBe(1);
   });
 });

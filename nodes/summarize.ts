@@ -32,10 +32,18 @@ export function makeSummarizeNode(deps: AgentDeps) {
       new HumanMessage(`Previous summary:\n${state.summary || "(none)"}\n\nNew messages:\n${transcript}`),
     ];
     try {
-      const reply = await deps.model.invoke(prompt, { signal: config.signal, config: { ...config, tags: ["summarize"] } });
+      const reply = await deps.model.invoke(prompt, {
+        signal: config.signal,
+        config: { ...config, tags: ["summarize"] },
+      });
       const inputTokens = reply.usage_metadata?.input_tokens ?? 0;
       const outputTokens = reply.usage_metadata?.output_tokens ?? 0;
-      const usage = { modelCalls: 1, inputTokens, outputTokens, costUsd: costUsd(deps.model.modelName, inputTokens, outputTokens) };
+      const usage = {
+        modelCalls: 1,
+        inputTokens,
+        outputTokens,
+        costUsd: costUsd(deps.model.modelName, inputTokens, outputTokens),
+      };
       return {
         summary: messageText(reply).trim() || state.summary,
         messages: removals,

@@ -5,6 +5,8 @@ export function messageText(message: BaseMessage): string {
   const { content } = message;
   if (typeof content === "string") return content;
   return content
-    .map((block) => (typeof block === "string" ? block : block.type === "text" && typeof block.text === "string" ? block.text : ""))
+    .map((block) =>
+      typeof block === "string" ? block : block.type === "text" && typeof block.text === "string" ? block.text : "",
+    )
     .join("");
 }

@@ -44,7 +44,11 @@ describe("normalizeToolCalls", () => {
 
 describe("toolResultMessage", () => {
   it("carries the structured result as JSON text and as an artifact", () => {
-    const result = { ok: false as const, error: { code: "timeout" as const, message: "slow", retryable: true }, suggestion: "retry" };
+    const result = {
+      ok: false as const,
+      error: { code: "timeout" as const, message: "slow", retryable: true },
+      suggestion: "retry",
+    };
     const message = toolResultMessage({ id: "c1", name: "calculator" }, result);
     expect(JSON.parse(message.content as string)).toEqual(result);
     expect(message.status).toBe("error");
@@ -59,7 +63,9 @@ describe("normalizeToolCalls with streamed raw arguments", () => {
       // What streaming yields for '{"to": "a@b.co", "body": "hel': partial args that look valid.
       tool_calls: [{ id: "t", name: "outbox_send", args: { to: "a@b.co", body: "hel" } }],
       additional_kwargs: {
-        tool_calls: [{ id: "t", type: "function", function: { name: "outbox_send", arguments: '{"to": "a@b.co", "body": "hel' } }],
+        tool_calls: [
+          { id: "t", type: "function", function: { name: "outbox_send", arguments: '{"to": "a@b.co", "body": "hel' } },
+        ],
       },
     });
     const [call] = pendingToolCalls([normalizeToolCalls(ai)]);

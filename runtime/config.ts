@@ -4,7 +4,10 @@ import { KeelError } from "./errors.js";
 /** Env strings → typed values. Empty strings count as unset so `.env` templates can leave blanks. */
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 const int = (def: number, min: number, max: number) =>
-  z.preprocess((v) => (v === "" || v === undefined ? undefined : Number(v)), z.number().int().min(min).max(max).default(def));
+  z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : Number(v)),
+    z.number().int().min(min).max(max).default(def),
+  );
 const num = (def: number, min: number, max: number) =>
   z.preprocess((v) => (v === "" || v === undefined ? undefined : Number(v)), z.number().min(min).max(max).default(def));
 const bool = (def: boolean) =>

@@ -12,7 +12,10 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
   "gpt-4.1-nano": { inputPerMTok: 0.1, outputPerMTok: 0.4 },
 };
 
-export function priceOf(model: string, prices: Readonly<Record<string, ModelPrice>> = DEFAULT_PRICES): ModelPrice | undefined {
+export function priceOf(
+  model: string,
+  prices: Readonly<Record<string, ModelPrice>> = DEFAULT_PRICES,
+): ModelPrice | undefined {
   // Providers report dated names (gpt-4o-mini-2024-07-18); fall back to the longest known prefix.
   if (prices[model]) return prices[model];
   const prefix = Object.keys(prices)

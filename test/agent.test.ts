@@ -41,7 +41,9 @@ describe("agent over HTTP and PostgreSQL", () => {
     const paused = await h.say("tell alice the build is green");
     expect(paused.status).toBe("interrupted");
     if (paused.status !== "interrupted") return;
-    expect(paused.request.actionRequests).toEqual([{ name: "outbox_send", args: note, description: expect.any(String) }]);
+    expect(paused.request.actionRequests).toEqual([
+      { name: "outbox_send", args: note, description: expect.any(String) as unknown },
+    ]);
     expect(paused.request.reviewConfigs).toEqual([
       expect.objectContaining({ actionName: "outbox_send", allowedDecisions: ["approve", "edit", "reject"] }),
     ]);

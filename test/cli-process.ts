@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { REPO_ROOT } from "../checkpoint/test-helpers.js";
+import { REPO_ROOT } from "./process.js";
 
 export interface CliResult {
   code: number | null;
@@ -8,7 +8,14 @@ export interface CliResult {
 }
 
 /** Environment a child must not inherit from the developer's shell: tests choose every part. */
-const SCRUBBED = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "MODEL", "LANGSMITH_TRACING", "LANGSMITH_API_KEY"];
+const SCRUBBED = [
+  "OPENAI_API_KEY",
+  "OPENAI_BASE_URL",
+  "DATABASE_URL",
+  "MODEL",
+  "LANGSMITH_TRACING",
+  "LANGSMITH_API_KEY",
+];
 
 /** Runs the terminal client (`npm start`'s entry point) in its own process, as a user would. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 25_000): Promise<CliResult> {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { freePort } from "../checkpoint/test-helpers.js";
+import { freePort } from "./process.js";
 import { jsonOf, runCli } from "./cli-process.js";
 
 /** Offline model (no key) on the shared test database: what `npm start` does, minus the embedded server. */
@@ -17,7 +17,8 @@ afterAll(async () => {
   await pool.end();
 });
 const outboxOf = async (threadId: string) =>
-  (await pool.query<{ to_address: string }>("SELECT to_address FROM keel_outbox WHERE thread_id = $1", [threadId])).rows;
+  (await pool.query<{ to_address: string }>("SELECT to_address FROM keel_outbox WHERE thread_id = $1", [threadId]))
+    .rows;
 
 interface Outcome {
   status: string;
@@ -32,10 +33,14 @@ describe("terminal client", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "keel-cli-"));
     await chmod(dataDir, 0o755); // as root, PostgreSQL runs as "postgres" and must enter it
     try {
-      const result = await runCli(["--message", "what is 12*7?", "--json"], {
-        KEEL_DATA_DIR: dataDir,
-        EMBEDDED_PG_PORT: String(await freePort()),
-      }, 60_000);
+      const result = await runCli(
+        ["--message", "what is 12*7?", "--json"],
+        {
+          KEEL_DATA_DIR: dataDir,
+          EMBEDDED_PG_PORT: String(await freePort()),
+        },
+        60_000,
+      );
       const outcome = jsonOf<Outcome>(result);
       expect(outcome.status).toBe("done");
       expect(outcome.answer).toContain("84");
@@ -61,9 +66,13 @@ describe("terminal client", () => {
   }, 60_000);
 
   it("a rejection from another process writes nothing and the answer says so", async () => {
-    const first = jsonOf<Outcome>(await runCli(["--message", "email carol@example.com that lunch is ready", "--json"], env()));
+    const first = jsonOf<Outcome>(
+      await runCli(["--message", "email carol@example.com that lunch is ready", "--json"], env()),
+    );
     expect(first.status).toBe("interrupted");
-    const second = jsonOf<Outcome>(await runCli(["--thread", first.threadId, "--reject", "wrong person", "--json"], env()));
+    const second = jsonOf<Outcome>(
+      await runCli(["--thread", first.threadId, "--reject", "wrong person", "--json"], env()),
+    );
     expect(second.status).toBe("done");
     expect(second.answer).toContain("wrong person");
     expect(await outboxOf(first.threadId)).toEqual([]);
@@ -79,7 +88,9 @@ describe("terminal client", () => {
 
   it("a database that is down gives a clear error naming it, without the password", async () => {
     const port = await freePort();
-    const result = await runCli(["--message", "hi", "--json"], { DATABASE_URL: `postgres://keel:s3cret@127.0.0.1:${port}/keel` });
+    const result = await runCli(["--message", "hi", "--json"], {
+      DATABASE_URL: `postgres://keel:s3cret@127.0.0.1:${port}/keel`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("[database_unreachable]");
     expect(result.stderr).toContain(`127.0.0.1:${port}`);

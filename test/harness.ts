@@ -66,5 +66,8 @@ export async function startHarness(
 export function toolResultsIn(request: { messages: { role: string; content?: unknown }[] }): Record<string, unknown>[] {
   return request.messages
     .filter((m) => m.role === "tool")
-    .map((m) => JSON.parse(typeof m.content === "string" ? m.content : JSON.stringify(m.content)) as Record<string, unknown>);
+    .map(
+      (m) =>
+        JSON.parse(typeof m.content === "string" ? m.content : JSON.stringify(m.content)) as Record<string, unknown>,
+    );
 }

@@ -91,7 +91,9 @@ describe("each model fault ends in an answer after retries or a clean, explained
   });
 
   it("an unknown tool name is answered with unknown_tool listing the valid tools", async () => {
-    h = await startHarness(script(unknownToolCall("delete_everything"), (req) => say(JSON.stringify(toolResultsIn(req)[0]))));
+    h = await startHarness(
+      script(unknownToolCall("delete_everything"), (req) => say(JSON.stringify(toolResultsIn(req)[0]))),
+    );
     const outcome = done(await h.say("do it"));
     const result = JSON.parse(outcome.answer) as { error: { code: string }; suggestion: string };
     expect(result.error.code).toBe("unknown_tool");
@@ -100,7 +102,9 @@ describe("each model fault ends in an answer after retries or a clean, explained
   });
 
   it("a model that never stops calling tools is stopped by the step budget with a summary", async () => {
-    h = await startHarness(forever({ name: "calculator", arguments: { expression: "1+1" } }), { env: { MAX_STEPS: "5" } });
+    h = await startHarness(forever({ name: "calculator", arguments: { expression: "1+1" } }), {
+      env: { MAX_STEPS: "5" },
+    });
     const outcome = done(await h.say("loop"));
     expect(outcome.stopReason).toBe("budget_steps");
     expect(outcome.usage.steps).toBe(5);

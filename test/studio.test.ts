@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { freePort, REPO_ROOT } from "../checkpoint/test-helpers.js";
+import { freePort, REPO_ROOT } from "./process.js";
 
 /** `npm run dev` as Studio uses it: langgraphjs dev on langgraph.json, offline model, our test DB for tools. */
 let server: ChildProcess;
@@ -13,7 +13,16 @@ beforeAll(async () => {
   const port = await freePort();
   server = spawn(
     process.execPath,
-    ["node_modules/@langchain/langgraph-cli/dist/cli/cli.mjs", "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", String(port)],
+    [
+      "node_modules/@langchain/langgraph-cli/dist/cli/cli.mjs",
+      "dev",
+      "--no-browser",
+      "--no-reload",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1", OPENAI_API_KEY: "", DATABASE_URL: inject("databaseUrl") },
@@ -27,7 +36,10 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 45_000;
   for (;;) {
-    const ok = await fetch(`${url}/ok`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/ok`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline || server.exitCode !== null) throw new Error(`langgraphjs dev did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -72,7 +84,9 @@ describe("npm run dev (langgraphjs dev)", () => {
     });
     const paused = await client.threads.get(thread.thread_id);
     expect(paused.status).toBe("interrupted");
-    const interrupts = Object.values(paused.interrupts ?? {}).flat() as { value: { actionRequests: { name: string }[] } }[];
+    const interrupts = Object.values(paused.interrupts ?? {}).flat() as {
+      value: { actionRequests: { name: string }[] };
+    }[];
     expect(interrupts[0]?.value.actionRequests[0]?.name).toBe("outbox_send");
 
     const result = (await client.runs.wait(thread.thread_id, "agent", {

@@ -73,7 +73,12 @@ export async function executeToolCall(
         );
       }
       const message = err instanceof Error ? err.message : String(err);
-      return failure("tool_error", `"${call.name}" failed: ${message}`, false, "Fix the input or try another approach.");
+      return failure(
+        "tool_error",
+        `"${call.name}" failed: ${message}`,
+        false,
+        "Fix the input or try another approach.",
+      );
     },
   );
 }

@@ -35,7 +35,7 @@ export class ToolRegistry {
     return this.allowedFor(role).map((tool) => ({
       name: tool.name,
       description: tool.description,
-      parameters: z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>,
+      parameters: z.toJSONSchema(tool.schema, { io: "input" }),
     }));
   }
 

@@ -14,7 +14,8 @@ export interface ToolContext {
   db: () => Promise<Pool>;
 }
 
-export type ApprovalPolicy<Args> = boolean | ((args: Args, ctx: Pick<ToolContext, "userId" | "role" | "threadId">) => boolean);
+export type ApprovalPolicy<Args> =
+  boolean | ((args: Args, ctx: Pick<ToolContext, "userId" | "role" | "threadId">) => boolean);
 
 export interface ToolPolicy<Args> {
   /** read: no side effects; write: changes our own data; external: reaches outside the system. */
@@ -35,13 +36,7 @@ export interface KeelTool<Schema extends z.ZodType = z.ZodType> {
 }
 
 export type ToolErrorCode =
-  | "unknown_tool"
-  | "invalid_args"
-  | "permission_denied"
-  | "approval_required"
-  | "rejected"
-  | "timeout"
-  | "tool_error";
+  "unknown_tool" | "invalid_args" | "permission_denied" | "approval_required" | "rejected" | "timeout" | "tool_error";
 
 /** What the model reads after every call: never an exception, always this shape. */
 export type ToolResult =

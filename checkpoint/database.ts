@@ -1,0 +1,38 @@
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type pg from "pg";
+import { redactUrl } from "./connection-url.js";
+
+/** A ready database: connected, migrated, with the checkpointer on the same pool. */
+export interface Database {
+  pool: pg.Pool;
+  /** LangGraph checkpointer sharing `pool`. Do not call `saver.end()`: it ends the shared pool; use `close()`. */
+  saver: PostgresSaver;
+  /** Where the data lives, password replaced by `***` — safe to print. */
+  url: string;
+  /** True when this is the embedded default (no DATABASE_URL). */
+  embedded: boolean;
+  /** Closes the pool once (later calls return the same promise) and stops an embedded server this process started. */
+  close(): Promise<void>;
+}
+
+/** Wraps an open pool as a Database; `afterClose` runs once, after the pool has ended. */
+export function databaseFromPool(
+  pool: pg.Pool,
+  opts: { url: string; embedded: boolean; afterClose?: () => Promise<void> },
+): Database {
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    saver: new PostgresSaver(pool),
+    url: redactUrl(opts.url),
+    embedded: opts.embedded,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await pool.end();
+        } finally {
+          await opts.afterClose?.();
+        }
+      })()),
+  };
+}

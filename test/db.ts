@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { connectPool } from "../checkpoint/connect.js";
+import { withDatabase } from "../checkpoint/connection-url.js";
+import { databaseFromPool, type Database } from "../checkpoint/database.js";
+
+const HINT = "test/global-setup.ts starts it for the run; did it fail, or is TEST_DATABASE_URL wrong?";
+
+/**
+ * A pool + saver on the run's shared test database (already migrated by the global setup). Every
+ * test file opens its own and closes it in afterAll; none starts a server.
+ */
+export async function openTestDatabase(): Promise<Database> {
+  const url = inject("databaseUrl");
+  const pool = await connectPool(url, { source: "the test database", hint: HINT });
+  return databaseFromPool(pool, { url, embedded: false });
+}
+
+/** A brand-new empty database on the test server (for schema tests); `drop()` removes it. */
+export async function createScratchDatabase(prefix = "keel_scratch"): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: inject("databaseUrl"), connectionTimeoutMillis: 5_000 });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(inject("databaseUrl"), name),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: inject("databaseUrl"), connectionTimeoutMillis: 5_000 });
+      await client.connect();
+      try {
+        // FORCE ends sessions a failed test may have left open.
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
