@@ -19,7 +19,8 @@ export interface Keel {
 
 /** The composition root: config → model, tools, database → compiled agent with its checkpointer. */
 export async function startKeel(config: KeelConfig, options: { log?: (line: string) => void } = {}): Promise<Keel> {
-  const fake = config.model.offline ? await startFakeOpenAI({ responder: demoResponder }) : undefined;
+  // A short pause between streamed chunks makes the offline demo visibly stream.
+  const fake = config.model.offline ? await startFakeOpenAI({ responder: demoResponder, chunkDelayMs: 15 }) : undefined;
   let database: Database;
   try {
     database = await openDatabase(config.database, options.log ? { log: options.log } : {});

@@ -1,0 +1,37 @@
+/**
+ * Finds the first parseable JSON object inside arbitrary text, e.g. a tool result wrapped in
+ * delimiters or prose. Braces inside JSON strings are skipped, so `{"a":"}"}` is found whole.
+ */
+export function firstJsonObject(text: string): Record<string, unknown> | undefined {
+  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+    const end = matchingBrace(text, start);
+    if (end === -1) continue;
+    try {
+      const value: unknown = JSON.parse(text.slice(start, end + 1));
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // Not JSON after all (e.g. prose in braces); try the next opening brace.
+    }
+  }
+  return undefined;
+}
+
+function matchingBrace(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+    } else if (ch === "{") {
+      depth++;
+    } else if (ch === "}") {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
