@@ -126,13 +126,16 @@ export const SSE_DONE = "data: [DONE]\n\n";
  * every chunk carries `usage: null` and a last chunk with empty `choices` carries the usage.
  */
 export function streamEvents(answer: PreparedAnswer, includeUsage: boolean): string[] {
+  const base = {
+    id: answer.id,
+    object: "chat.completion.chunk",
+    created: answer.created,
+    model: answer.model,
+    system_fingerprint: "fp_keel_fake",
+  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): string =>
     sse({
-      id: answer.id,
-      object: "chat.completion.chunk",
-      created: answer.created,
-      model: answer.model,
-      system_fingerprint: "fp_keel_fake",
+      ...base,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       ...(includeUsage ? { usage: null } : {}),
     });
@@ -151,17 +154,7 @@ export function streamEvents(answer: PreparedAnswer, includeUsage: boolean): str
   });
   events.push(chunk({}, answer.finishReason));
   if (includeUsage) {
-    events.push(
-      sse({
-        id: answer.id,
-        object: "chat.completion.chunk",
-        created: answer.created,
-        model: answer.model,
-        system_fingerprint: "fp_keel_fake",
-        choices: [],
-        usage: answer.usage,
-      }),
-    );
+    events.push(sse({ ...base, choices: [], usage: answer.usage }));
   }
   events.push(SSE_DONE);
   return events;
