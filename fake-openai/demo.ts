@@ -3,7 +3,7 @@
  * deterministic rules, not a language model: arithmetic → `calculator`, "send a note …" →
  * `outbox_send`, tool results → a one-line answer, anything else → how to try the demo.
  */
-import { firstJsonObject } from "./first-json-object.js";
+import { firstJsonObject } from "../runtime/json-extract.js";
 import type { FakeChatMessage, FakeChatRequest, Responder } from "./types.js";
 
 export const DEMO_HELP =

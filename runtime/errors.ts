@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "model_unavailable",
   "model_timeout",
   "model_rejected",
+  "structured_output_invalid",
   "approval_invalid",
   "tool_error",
 ] as const;

@@ -1,4 +1,29 @@
 /**
+ * JSON values a model reply may hold, most deliberate first: fenced ```json blocks, the whole
+ * reply, then the first object embedded in prose. Callers validate each in turn.
+ */
+export function jsonCandidates(text: string): unknown[] {
+  const found: unknown[] = [];
+  for (const match of text.matchAll(/```(?:json)?[ \t]*\n([^`]*)```/g)) {
+    const parsed = tryParse(match[1] ?? "");
+    if (parsed.ok) found.push(parsed.value);
+  }
+  const whole = tryParse(text.trim());
+  if (whole.ok) found.push(whole.value);
+  const embedded = firstJsonObject(text);
+  if (embedded !== undefined) found.push(embedded);
+  return found;
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
  * Finds the first parseable JSON object inside arbitrary text, e.g. a tool result wrapped in
  * delimiters or prose. Braces inside JSON strings are skipped, so `{"a":"}"}` is found whole.
  */

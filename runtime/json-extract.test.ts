@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstJsonObject } from "./first-json-object.js";
+import { firstJsonObject, jsonCandidates } from "./json-extract.js";
 
 describe("firstJsonObject", () => {
   it("finds an object wrapped in delimiters and prose", () => {
@@ -17,5 +17,17 @@ describe("firstJsonObject", () => {
     expect(firstJsonObject("no json here")).toBeUndefined();
     expect(firstJsonObject('{"cut": ')).toBeUndefined();
     expect(firstJsonObject("[1,2,3]")).toBeUndefined();
+  });
+});
+
+describe("jsonCandidates", () => {
+  it("prefers fenced blocks, then the whole reply, then an object inside prose", () => {
+    expect(jsonCandidates('Here:\n```json\n{"a":1}\n```\nand {"b":2}')[0]).toEqual({ a: 1 });
+    expect(jsonCandidates('  {"whole":true}  ')).toEqual([{ whole: true }, { whole: true }]);
+    expect(jsonCandidates('Sure! The result is {"x": [1, 2]}. Anything else?')).toEqual([{ x: [1, 2] }]);
+  });
+
+  it("finds nothing in plain prose", () => {
+    expect(jsonCandidates("Sure! Here is what you asked for, in plain words.")).toEqual([]);
   });
 });
