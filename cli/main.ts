@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createInterface, type Interface } from "node:readline/promises";
 import { startKeel, type Keel } from "../app/keel.js";
+import { closeOnExit } from "../checkpoint/index.js";
 import {
   assertThreadExists,
   readOutcome,
@@ -34,11 +35,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const keel = await startKeel(config);
-  const stopOnSignal = (): void => {
-    void keel.close().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", stopOnSignal);
-  process.once("SIGTERM", stopOnSignal);
+  // Ctrl-C or SIGTERM closes the pool (and an embedded server this process started) before exiting.
+  const removeExitHandlers = closeOnExit(keel, { log: (line) => err(`${line}\n`) });
   try {
     if (keel.offlineModelUrl) {
       err(
@@ -54,8 +52,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.decision || options.message !== undefined) return await runOnce(keel, caller, options);
     return await chat(keel, caller);
   } finally {
-    process.off("SIGINT", stopOnSignal);
-    process.off("SIGTERM", stopOnSignal);
+    removeExitHandlers();
     await keel.close();
   }
 }
