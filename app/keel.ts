@@ -7,7 +7,10 @@ import type { AgentDeps } from "../nodes/deps.js";
 import { DEFAULT_SYSTEM_PROMPT } from "../nodes/prompts.js";
 import type { KeelConfig } from "../runtime/config.js";
 import { ModelClient } from "../runtime/model.js";
+import { createLogger, type Logger } from "../runtime/logger.js";
+import { ToolEngine } from "../tools/engine.js";
 import { createToolRegistry } from "../tools/index.js";
+import type { KeelTool } from "../tools/types.js";
 
 export interface Keel {
   agent: Agent;
@@ -28,7 +31,11 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     await fake?.close();
     throw err;
   }
-  const agent = compileAgent(createAgentDeps(config, { fake, pool: async () => database.pool }), database.saver);
+  const logger = createLogger(config.logLevel);
+  const agent = compileAgent(
+    createAgentDeps(config, { fake, pool: async () => database.pool, logger }),
+    database.saver,
+  );
   let closed = false;
   return {
     agent,
@@ -44,7 +51,7 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
 
 export function createAgentDeps(
   config: KeelConfig,
-  parts: { fake: FakeOpenAI | undefined; pool: () => Promise<Pool> },
+  parts: { fake: FakeOpenAI | undefined; pool: () => Promise<Pool>; logger: Logger; tools?: readonly KeelTool[] },
 ): AgentDeps {
   const model = new ModelClient(
     config.model,
@@ -52,7 +59,8 @@ export function createAgentDeps(
   );
   return {
     model,
-    tools: createToolRegistry(),
+    engine: new ToolEngine(createToolRegistry(parts.tools), { logger: parts.logger }),
+    logger: parts.logger,
     db: parts.pool,
     limits: config.limits,
     systemPrompt: DEFAULT_SYSTEM_PROMPT,

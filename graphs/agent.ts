@@ -30,7 +30,8 @@ export function buildAgentGraph(deps: AgentDeps) {
     .addEdge("summarize", "plan")
     .addConditionalEdges(
       "plan",
-      (s, config) => routeAfterPlan(s, (name, args) => deps.tools.needsApproval(name, args, callerContext(config))),
+      (s, config) =>
+        routeAfterPlan(s, (name, args) => deps.engine.registry.needsApproval(name, args, callerContext(config))),
       ["finalize", "approve", "tools"],
     )
     .addConditionalEdges("approve", routeAfterApprove, ["tools", "plan"])

@@ -4,6 +4,7 @@ import { openDatabase } from "../checkpoint/index.js";
 import { demoResponder } from "../fake-openai/demo.js";
 import { startFakeOpenAI } from "../fake-openai/server.js";
 import { loadConfig } from "../runtime/config.js";
+import { createLogger } from "../runtime/logger.js";
 import { buildAgentGraph } from "./agent.js";
 
 /**
@@ -17,4 +18,5 @@ const fake = config.model.offline ? await startFakeOpenAI({ responder: demoRespo
 let pool: Promise<Pool> | undefined;
 const db = (): Promise<Pool> => (pool ??= openDatabase(config.database).then((d) => d.pool));
 
-export const graph = buildAgentGraph(createAgentDeps(config, { fake, pool: db })).compile({ name: "agent" });
+const logger = createLogger(config.logLevel);
+export const graph = buildAgentGraph(createAgentDeps(config, { fake, pool: db, logger })).compile({ name: "agent" });

@@ -1,4 +1,6 @@
 import { KeelError } from "../runtime/errors.js";
+import { createLogger } from "../runtime/logger.js";
+import { ToolEngine } from "../tools/engine.js";
 import { createToolRegistry } from "../tools/index.js";
 import { buildAgentGraph } from "./agent.js";
 
@@ -12,7 +14,8 @@ export async function agentMermaid(): Promise<string> {
   };
   const graph = buildAgentGraph({
     model: { modelName: "diagram", invoke: async () => unused() },
-    tools: createToolRegistry(),
+    engine: new ToolEngine(createToolRegistry()),
+    logger: createLogger("silent"),
     db: async () => unused(),
     limits: { maxSteps: 1, maxInputChars: 1, summarizeAfterMessages: 4, keepRecentMessages: 2, toolConcurrency: 1 },
     systemPrompt: "",

@@ -18,7 +18,7 @@ export function makeApproveNode(deps: AgentDeps) {
   return (state: AgentStateValue, config: LangGraphRunnableConfig): AgentStateUpdate => {
     const caller = callerContext(config);
     const gated = pendingToolCalls(state.messages).filter(
-      (call) => !call.malformed && deps.tools.needsApproval(call.name, call.args, caller),
+      (call) => !call.malformed && deps.engine.registry.needsApproval(call.name, call.args, caller),
     );
     if (gated.length === 0) return {};
 
@@ -34,10 +34,10 @@ function buildRequest(calls: PendingCall[], deps: AgentDeps): HITLRequest {
     actionRequests: calls.map((call) => ({
       name: call.name,
       args: call.args,
-      description: `${deps.tools.get(call.name)?.description ?? call.name}\nArguments: ${JSON.stringify(call.args)}`,
+      description: `${deps.engine.registry.get(call.name)?.description ?? call.name}\nArguments: ${JSON.stringify(call.args)}`,
     })),
     reviewConfigs: names.map((name) => {
-      const tool = deps.tools.get(name);
+      const tool = deps.engine.registry.get(name);
       return {
         actionName: name,
         allowedDecisions: ["approve", "edit", "reject"],

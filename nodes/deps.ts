@@ -4,7 +4,9 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import { KeelError } from "../runtime/errors.js";
 import { RunContextSchema, type RunContext } from "../graphs/state.js";
-import type { ToolRegistry, ToolSpec } from "../tools/registry.js";
+import type { Logger } from "../runtime/logger.js";
+import type { ToolEngine } from "../tools/engine.js";
+import type { ToolSpec } from "../tools/registry.js";
 
 /** What the plan and summarize nodes need from a chat model (ModelClient in runtime/model.ts). */
 export interface ChatModelPort {
@@ -26,7 +28,9 @@ export interface AgentLimits {
 /** Everything the nodes use, injected once when the graph is built. */
 export interface AgentDeps {
   model: ChatModelPort;
-  tools: ToolRegistry;
+  /** Runs tool calls; `engine.registry` lists the tools. */
+  engine: ToolEngine;
+  logger: Logger;
   db: () => Promise<Pool>;
   limits: AgentLimits;
   systemPrompt: string;

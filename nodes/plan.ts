@@ -25,7 +25,7 @@ export function makePlanNode(deps: AgentDeps) {
     let reply: AIMessage;
     try {
       reply = await deps.model.invoke([new SystemMessage(system), ...state.messages], {
-        tools: deps.tools.specsFor(caller.role),
+        tools: deps.engine.registry.specsFor(caller.role),
         signal: config.signal,
         config,
       });

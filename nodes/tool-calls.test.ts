@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
+import { firstJsonObject } from "../runtime/json-extract.js";
 import { normalizeToolCalls, pendingToolCalls, toolResultMessage } from "./tool-calls.js";
 
 describe("pendingToolCalls", () => {
@@ -50,7 +51,7 @@ describe("toolResultMessage", () => {
       suggestion: "retry",
     };
     const message = toolResultMessage({ id: "c1", name: "calculator" }, result);
-    expect(JSON.parse(message.content as string)).toEqual(result);
+    expect(firstJsonObject(message.content as string)).toEqual(result);
     expect(message.status).toBe("error");
     expect(message.artifact).toEqual(result);
   });

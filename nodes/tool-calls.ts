@@ -1,5 +1,6 @@
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { ToolResult } from "../tools/types.js";
+import { spotlight } from "../tools/untrusted.js";
 
 export interface PendingCall {
   id: string;
@@ -99,7 +100,7 @@ export function toolResultMessage(call: Pick<PendingCall, "id" | "name">, result
   return new ToolMessage({
     tool_call_id: call.id,
     name: call.name,
-    content: JSON.stringify(result),
+    content: spotlight(call.name, call.id, result),
     status: result.ok ? "success" : "error",
     artifact: result,
   });

@@ -1,6 +1,5 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
-import { executeToolCalls } from "../tools/engine.js";
 import type { ToolResult } from "../tools/types.js";
 import { addUsage } from "../runtime/usage.js";
 import { callerContext, type AgentDeps } from "./deps.js";
@@ -16,8 +15,7 @@ export function makeToolsNode(deps: AgentDeps) {
       Object.entries(state.approvals).flatMap(([id, decision]) => (decision === "rejected" ? [] : [id])),
     );
     const runnable = pending.filter((call) => !call.malformed);
-    const results = await executeToolCalls(
-      deps.tools,
+    const results = await deps.engine.runAll(
       runnable,
       { ...caller, signal: config.signal ?? new AbortController().signal, db: deps.db },
       { approvedIds, concurrency: deps.limits.toolConcurrency },

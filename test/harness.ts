@@ -5,6 +5,8 @@ import { startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai
 import { compileAgent, type Agent } from "../graphs/agent.js";
 import type { Decision } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
+import type { KeelTool } from "../tools/types.js";
+import { memoryLogger } from "../runtime/logger.js";
 import { openTestDatabase } from "./db.js";
 import { randomUUID } from "node:crypto";
 
@@ -23,6 +25,8 @@ export interface Harness {
   fake: FakeOpenAI;
   db: Database;
   caller: TurnCaller;
+  /** Every log line of this harness's agent, parsed. */
+  logs: Record<string, unknown>[];
   say(message: string, events?: TurnEvents): Promise<TurnOutcome>;
   decide(...decisions: Decision[]): Promise<TurnOutcome>;
   outbox(): Promise<{ to_address: string; subject: string; body: string }[]>;
@@ -35,18 +39,23 @@ export interface Harness {
  */
 export async function startHarness(
   responder: Responder,
-  options: { env?: Record<string, string>; role?: TurnCaller["role"] } = {},
+  options: { env?: Record<string, string>; role?: TurnCaller["role"]; tools?: readonly KeelTool[] } = {},
 ): Promise<Harness> {
   const fake = await startFakeOpenAI({ responder });
   const db = await openTestDatabase();
   const config = loadConfig({ ...FAST_MODEL_ENV, ...options.env });
-  const agent = compileAgent(createAgentDeps(config, { fake, pool: async () => db.pool }), db.saver);
+  const { logger, lines: logs } = memoryLogger();
+  const agent = compileAgent(
+    createAgentDeps(config, { fake, pool: async () => db.pool, logger, tools: options.tools }),
+    db.saver,
+  );
   const caller: TurnCaller = { threadId: `test-${randomUUID()}`, userId: "tester", role: options.role ?? "member" };
   return {
     agent,
     fake,
     db,
     caller,
+    logs,
     say: (message, events) => runTurn(agent, { message }, caller, events),
     decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller),
     outbox: async () =>
@@ -62,12 +71,19 @@ export async function startHarness(
   };
 }
 
-/** The tool results (parsed) in a recorded request, in order. */
+/**
+ * The tool results (parsed) in a recorded request, in order. Fails if any tool message reached the
+ * model without its untrusted-data block, so every test also checks spotlighting on the wire.
+ */
 export function toolResultsIn(request: { messages: { role: string; content?: unknown }[] }): Record<string, unknown>[] {
   return request.messages
     .filter((m) => m.role === "tool")
-    .map(
-      (m) =>
-        JSON.parse(typeof m.content === "string" ? m.content : JSON.stringify(m.content)) as Record<string, unknown>,
-    );
+    .map((m) => {
+      const text = typeof m.content === "string" ? m.content : JSON.stringify(m.content);
+      const block = /^<tool_output tool="[^"]*" call_id="[^"]*" trust="untrusted">\n(.*)\n<\/tool_output>\n/s.exec(
+        text,
+      );
+      if (!block) throw new Error(`Tool message sent without its untrusted-data block: ${text.slice(0, 200)}`);
+      return JSON.parse(block[1]!) as Record<string, unknown>;
+    });
 }

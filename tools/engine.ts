@@ -1,6 +1,10 @@
 import type { z } from "zod";
+import type { Logger } from "../runtime/logger.js";
+import { retryPolicy, retryWithPolicy, RetryGaveUpError } from "../runtime/retry.js";
+import { isTransientToolError, ToolError } from "./errors.js";
+import { ToolRateLimiter } from "./rate-limit.js";
 import type { ToolRegistry } from "./registry.js";
-import type { ToolContext, ToolResult } from "./types.js";
+import type { KeelTool, ToolContext, ToolErrorCode, ToolResult } from "./types.js";
 
 export interface ToolCallRequest {
   id: string;
@@ -13,93 +17,166 @@ export interface ExecuteOptions {
   approvedIds: ReadonlySet<string>;
 }
 
+export interface ToolEngineOptions {
+  logger?: Logger;
+  /** Clock for rate limits (tests pass a fake one). */
+  now?: () => number;
+}
+
 /**
- * Run one call. Every failure becomes a structured result the model can act on;
- * nothing thrown by a tool escapes into the graph.
+ * Runs tool calls: look-up, permission, argument validation, approval, rate limit, then the handler
+ * under a per-attempt timeout with retries. Every outcome is a structured result the model can act
+ * on; nothing a tool throws escapes into the graph.
  */
-export async function executeToolCall(
-  registry: ToolRegistry,
-  call: ToolCallRequest,
-  ctx: ToolContext,
-  options: ExecuteOptions,
-): Promise<ToolResult> {
-  const tool = registry.get(call.name);
-  if (!tool) {
-    const valid = registry.allowedFor(ctx.role).map((t) => t.name);
-    return failure(
-      "unknown_tool",
-      `There is no tool named "${call.name}".`,
-      false,
-      `Use one of: ${valid.join(", ") || "(no tools available)"}.`,
-    );
+export class ToolEngine {
+  private readonly limiter: ToolRateLimiter;
+
+  constructor(
+    readonly registry: ToolRegistry,
+    private readonly options: ToolEngineOptions = {},
+  ) {
+    this.limiter = new ToolRateLimiter(options.now);
   }
-  if (!tool.policy.roles.includes(ctx.role)) {
-    return failure(
-      "permission_denied",
-      `Role "${ctx.role}" may not use "${call.name}".`,
-      false,
-      "Do not call this tool again; tell the user it needs a role with more permissions.",
-    );
+
+  async run(call: ToolCallRequest, ctx: ToolContext, options: ExecuteOptions): Promise<ToolResult> {
+    const tool = this.registry.get(call.name);
+    if (!tool) {
+      const valid = this.registry.allowedFor(ctx.role).map((t) => t.name);
+      return this.refuse(call, ctx, "unknown_tool", `There is no tool named "${call.name}".`, false, {
+        suggestion: `Use one of: ${valid.join(", ") || "(no tools available)"}.`,
+      });
+    }
+    if (!tool.policy.roles.includes(ctx.role)) {
+      return this.refuse(call, ctx, "permission_denied", `Role "${ctx.role}" may not use "${call.name}".`, false, {
+        suggestion: "Do not call this tool again; tell the user it needs a role with more permissions.",
+      });
+    }
+    const parsed = tool.schema.safeParse(call.args);
+    if (!parsed.success) {
+      return failure(
+        "invalid_args",
+        `Arguments for "${call.name}" are invalid: ${formatIssues(parsed.error.issues)}`,
+        true,
+        "Call the tool again with arguments that match its schema.",
+      );
+    }
+    if (this.registry.needsApproval(call.name, parsed.data, ctx) && !options.approvedIds.has(call.id)) {
+      // Defense in depth: routing sends such calls to a human first.
+      return this.refuse(
+        call,
+        ctx,
+        "approval_required",
+        `"${call.name}" needs human approval and none was given.`,
+        false,
+        {
+          suggestion: "Do not retry; ask the user to approve the action.",
+        },
+      );
+    }
+    const admission = this.limiter.admit(tool.name, ctx.userId, tool.policy.rateLimit);
+    if (!admission.ok) {
+      const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      const who = admission.scope === "user" ? "for this user" : "for everyone";
+      return this.refuse(
+        call,
+        ctx,
+        "rate_limited",
+        `"${call.name}" is rate limited ${who}; retry in ${seconds} s.`,
+        true,
+        {
+          suggestion: `Wait at least ${seconds} s before calling "${call.name}" again, or continue without it.`,
+          retryAfterMs: admission.retryAfterMs,
+        },
+      );
+    }
+    return this.invoke(tool, parsed.data, ctx);
   }
-  const parsed = tool.schema.safeParse(call.args);
-  if (!parsed.success) {
-    return failure(
-      "invalid_args",
-      `Arguments for "${call.name}" are invalid: ${formatIssues(parsed.error.issues)}`,
-      true,
-      "Call the tool again with arguments that match its schema.",
-    );
+
+  /** Calls of one step in parallel, at most `concurrency` at a time; results in call order. */
+  async runAll(
+    calls: readonly ToolCallRequest[],
+    ctx: ToolContext,
+    options: ExecuteOptions & { concurrency: number },
+  ): Promise<ToolResult[]> {
+    const results = new Array<ToolResult>(calls.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < calls.length) {
+        const index = next++;
+        results[index] = await this.run(calls[index]!, ctx, options);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, calls.length) }, worker));
+    return results;
   }
-  if (registry.needsApproval(call.name, parsed.data, ctx) && !options.approvedIds.has(call.id)) {
-    // Defense in depth: routing should have sent this call to a human first.
-    return failure(
-      "approval_required",
-      `"${call.name}" needs human approval and none was given.`,
-      false,
-      "Do not retry; ask the user to approve the action.",
-    );
-  }
-  return runWithTimeout(tool.policy.timeoutMs, ctx.signal, async (signal) =>
-    tool.handler(parsed.data, { ...ctx, signal }),
-  ).then(
-    (data): ToolResult => ({ ok: true, data }),
-    (err: unknown): ToolResult => {
-      if (err instanceof ToolTimeout) {
+
+  private async invoke(tool: KeelTool, args: unknown, ctx: ToolContext): Promise<ToolResult> {
+    const { retry, timeoutMs } = tool.policy;
+    const retryable = retry.isRetryable ?? isTransientToolError;
+    try {
+      const data = await retryWithPolicy(
+        () => runWithTimeout(timeoutMs, ctx.signal, (signal) => tool.handler(args, { ...ctx, signal })),
+        retryPolicy({ maxRetries: retry.maxRetries, baseMs: retry.baseMs, maxMs: retry.maxMs }),
+        {
+          signal: ctx.signal,
+          classify: (err) => ({
+            retryable: err instanceof ToolTimeout ? retry.retryOnTimeout : retryable(err),
+            reason: err instanceof ToolTimeout ? "timeout" : "unknown",
+          }),
+          onRetry: ({ attempt, delayMs, error }) =>
+            this.options.logger?.info(
+              { event: "tool_retry", tool: tool.name, attempt, delayMs, error: String(error), threadId: ctx.threadId },
+              "retrying tool call",
+            ),
+        },
+      );
+      return { ok: true, data };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err; // a cancelled run stops here, it does not answer the model
+      const cause = err instanceof RetryGaveUpError ? err.cause : err;
+      const attempts = err instanceof RetryGaveUpError ? err.attempts : 1;
+      const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+      if (cause instanceof ToolTimeout) {
         return failure(
           "timeout",
-          `"${call.name}" did not finish within ${tool.policy.timeoutMs} ms.`,
+          `"${tool.name}" did not finish within ${timeoutMs} ms${tries}.`,
           true,
           "Try once more with a smaller request, or continue without this result.",
         );
       }
-      const message = err instanceof Error ? err.message : String(err);
-      return failure(
-        "tool_error",
-        `"${call.name}" failed: ${message}`,
-        false,
-        "Fix the input or try another approach.",
-      );
-    },
-  );
-}
-
-/** Run calls in parallel with a concurrency cap, results in call order. */
-export async function executeToolCalls(
-  registry: ToolRegistry,
-  calls: readonly ToolCallRequest[],
-  ctx: ToolContext,
-  options: ExecuteOptions & { concurrency: number },
-): Promise<ToolResult[]> {
-  const results = new Array<ToolResult>(calls.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < calls.length) {
-      const index = next++;
-      results[index] = await executeToolCall(registry, calls[index]!, ctx, options);
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const suggestion =
+        cause instanceof ToolError && cause.suggestion ? cause.suggestion : "Fix the input or try another approach.";
+      return failure("tool_error", `"${tool.name}" failed${tries}: ${message}`, retryable(cause), suggestion);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, calls.length) }, worker));
-  return results;
+  }
+
+  /** A refusal before anything runs; logged with who, what and why. */
+  private refuse(
+    call: ToolCallRequest,
+    ctx: ToolContext,
+    code: ToolErrorCode,
+    message: string,
+    retryable: boolean,
+    extra: { suggestion: string; retryAfterMs?: number },
+  ): ToolResult {
+    this.options.logger?.warn(
+      {
+        event: "tool_refused",
+        code,
+        tool: call.name,
+        callId: call.id,
+        userId: ctx.userId,
+        role: ctx.role,
+        threadId: ctx.threadId,
+        reason: message,
+      },
+      "tool call refused",
+    );
+    const result = failure(code, message, retryable, extra.suggestion);
+    if (!result.ok && extra.retryAfterMs !== undefined) result.error.retryAfterMs = extra.retryAfterMs;
+    return result;
+  }
 }
 
 class ToolTimeout extends Error {}
@@ -112,24 +189,23 @@ async function runWithTimeout<T>(ms: number, parent: AbortSignal, fn: (signal: A
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      // Abort the handler's work too, so a tool that honours its signal stops instead of leaking.
       controller.abort(new ToolTimeout());
       reject(new ToolTimeout());
     }, ms);
   });
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), { once: true });
+  });
   try {
-    return await Promise.race([fn(controller.signal), timeout]);
+    return await Promise.race([fn(controller.signal), timeout, aborted]);
   } finally {
     clearTimeout(timer);
     parent.removeEventListener("abort", onAbort);
   }
 }
 
-function failure(
-  code: Extract<ToolResult, { ok: false }>["error"]["code"],
-  message: string,
-  retryable: boolean,
-  suggestion: string,
-): ToolResult {
+function failure(code: ToolErrorCode, message: string, retryable: boolean, suggestion: string): ToolResult {
   return { ok: false, error: { code, message, retryable }, suggestion };
 }
 

@@ -17,6 +17,23 @@ export interface ToolContext {
 export type ApprovalPolicy<Args> =
   boolean | ((args: Args, ctx: Pick<ToolContext, "userId" | "role" | "threadId">) => boolean);
 
+export interface ToolRetryPolicy {
+  /** Extra attempts after the first; 0 = no retries. */
+  maxRetries: number;
+  baseMs: number;
+  maxMs: number;
+  /** Retry when an attempt hits `timeoutMs` (off by default: a hung tool would multiply the wait). */
+  retryOnTimeout: boolean;
+  /** Which thrown errors are worth another attempt. Default: `ToolError` marked retryable, network resets. */
+  isRetryable?: (err: unknown) => boolean;
+}
+
+/** A token bucket: `capacity` calls at once, refilled at `refillPerSecond`. */
+export interface RateLimit {
+  capacity: number;
+  refillPerSecond: number;
+}
+
 export interface ToolPolicy<Args> {
   /** read: no side effects; write: changes our own data; external: reaches outside the system. */
   risk: "read" | "write" | "external";
@@ -24,7 +41,11 @@ export interface ToolPolicy<Args> {
   roles: readonly Role[];
   /** A human must approve the call before it runs. */
   needsApproval: ApprovalPolicy<Args>;
+  /** Per attempt. */
   timeoutMs: number;
+  retry: ToolRetryPolicy;
+  /** Shared by all callers (`perTool`) and per caller (`perUser`); both must admit a call. */
+  rateLimit: { perTool?: RateLimit; perUser?: RateLimit };
 }
 
 export interface KeelTool<Schema extends z.ZodType = z.ZodType> {
@@ -35,10 +56,23 @@ export interface KeelTool<Schema extends z.ZodType = z.ZodType> {
   handler: (args: z.infer<Schema>, ctx: ToolContext) => Promise<unknown>;
 }
 
-export type ToolErrorCode =
-  "unknown_tool" | "invalid_args" | "permission_denied" | "approval_required" | "rejected" | "timeout" | "tool_error";
+export const TOOL_ERROR_CODES = [
+  "unknown_tool",
+  "invalid_args",
+  "permission_denied",
+  "approval_required",
+  "rejected",
+  "rate_limited",
+  "timeout",
+  "tool_error",
+] as const;
+export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 /** What the model reads after every call: never an exception, always this shape. */
 export type ToolResult =
   | { ok: true; data: unknown }
-  | { ok: false; error: { code: ToolErrorCode; message: string; retryable: boolean }; suggestion: string };
+  | {
+      ok: false;
+      error: { code: ToolErrorCode; message: string; retryable: boolean; retryAfterMs?: number };
+      suggestion: string;
+    };

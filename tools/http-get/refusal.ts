@@ -1,0 +1,8 @@
+/** A request we declined to make; the message starts with "Refused:" and says why. */
+export class HttpGetRefusal extends Error {
+  override name = "HttpGetRefusal";
+
+  constructor(readonly reason: string) {
+    super(`Refused: ${reason}`);
+  }
+}
