@@ -27,7 +27,7 @@ export interface Harness {
   caller: TurnCaller;
   /** Every log line of this harness's agent, parsed. */
   logs: Record<string, unknown>[];
-  say(message: string, events?: TurnEvents): Promise<TurnOutcome>;
+  say(message: string, events?: TurnEvents, signal?: AbortSignal): Promise<TurnOutcome>;
   decide(...decisions: Decision[]): Promise<TurnOutcome>;
   outbox(): Promise<{ to_address: string; subject: string; body: string }[]>;
   close(): Promise<void>;
@@ -56,7 +56,7 @@ export async function startHarness(
     db,
     caller,
     logs,
-    say: (message, events) => runTurn(agent, { message }, caller, events),
+    say: (message, events, signal) => runTurn(agent, { message }, caller, events, signal),
     decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller),
     outbox: async () =>
       (

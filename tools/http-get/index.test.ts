@@ -5,7 +5,13 @@ import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ToolContext } from "../types.js";
-import { createHttpGetTool, HttpGetRefusal, type HostLookup, type HttpGetOptions, type HttpGetResult } from "./index.js";
+import {
+  createHttpGetTool,
+  HttpGetRefusal,
+  type HostLookup,
+  type HttpGetOptions,
+  type HttpGetResult,
+} from "./index.js";
 import { installConnectTripwire, startServer, type LocalServer } from "./test-support.js";
 
 // 127.0.0.2 plays a public web site; 127.0.0.1 plays the internal service an attacker wants to reach.
@@ -30,6 +36,11 @@ const ADDRESSES: Record<string, { address: string; family: number }[]> = {
 const lookups: string[] = [];
 const lookup: HostLookup = async (hostname) => {
   lookups.push(hostname);
+  // DNS rebinding: public on the first answer, loopback on every later one.
+  if (hostname === "rebind.example.test") {
+    const first = lookups.filter((name) => name === hostname).length === 1;
+    return [{ address: first ? SITE : "127.0.0.1", family: 4 }];
+  }
   const found = ADDRESSES[hostname];
   if (found === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
   return found;
@@ -136,10 +147,14 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  // The internal service must never be reached, by any test.
-  expect(internal.connections).toBe(0);
-  expect(internal.requests).toEqual([]);
-  expect(tripwire.hosts.filter((host) => host !== SITE && host !== NO_LISTENER)).toEqual([]);
+  // The internal service must never be reached, by any test; reset so one failure is reported once.
+  const reached = { connections: internal.connections, requests: [...internal.requests] };
+  const strayHosts = tripwire.hosts.filter((host) => host !== SITE && host !== NO_LISTENER);
+  internal.connections = 0;
+  internal.requests.length = 0;
+  tripwire.hosts.length = 0;
+  expect(reached).toEqual({ connections: 0, requests: [] });
+  expect(strayHosts).toEqual([]);
 });
 
 const siteUrl = (path: string, host = "docs.example.test"): string => `http://${host}:${site.port}${path}`;
@@ -195,9 +210,13 @@ describe("refusals happen before any connection", () => {
 
   it("refuses a host off the allow-list, before resolving it", async () => {
     lookups.length = 0;
-    await expectRefused(siteUrl("/hello", "other.example.test"), /other\.example\.test is not on the allowed host list/, {
-      allowedHosts: ["docs.example.test"],
-    });
+    await expectRefused(
+      siteUrl("/hello", "other.example.test"),
+      /other\.example\.test is not on the allowed host list/,
+      {
+        allowedHosts: ["docs.example.test"],
+      },
+    );
     expect(lookups).toEqual([]);
     expect(site.requests).not.toContain("/hello?other");
   });
@@ -228,6 +247,14 @@ describe("fetching", () => {
     });
     const echo = await get(siteUrl("/echo"), { userAgent: "keel-test/1" });
     expect(JSON.parse(echo.text ?? "")).toEqual({ host: `docs.example.test:${site.port}`, agent: "keel-test/1" });
+  });
+
+  it("connects to the address it checked, so a changed DNS answer cannot redirect the socket", async () => {
+    lookups.length = 0;
+    const result = await get(siteUrl("/hello", "rebind.example.test"));
+    expect(result.text).toBe("hello from the site");
+    expect(lookups).toEqual(["rebind.example.test"]); // resolved once, by us
+    expect(tripwire.hosts).toEqual([SITE]); // the socket went to the checked IP, not to a name
   });
 
   it("returns non-2xx statuses as data", async () => {
@@ -289,16 +316,21 @@ describe("redirects", () => {
   it("refuses a redirect to the metadata address", async () => {
     const before = tripwire.hosts.length;
     const err = await failure(siteUrl("/redirect?to=http://169.254.169.254/latest/meta-data/"));
-    expect(err.message).toMatch(/^Refused: .* redirected to http:\/\/169\.254\.169\.254\/latest\/meta-data\/, and .*link-local/);
+    expect(err.message).toMatch(
+      /^Refused: .* redirected to http:\/\/169\.254\.169\.254\/latest\/meta-data\/, and .*link-local/,
+    );
     expect(tripwire.hosts.slice(before)).toEqual([SITE]); // only the first hop connected
   });
 
   it("refuses a redirect to a name resolving privately or off the allow-list", async () => {
     const viaName = await failure(siteUrl(`/redirect?to=http://mixed.example.test:${internal.port}/`));
     expect(viaName.message).toMatch(/redirected to .*mixed\.example\.test.*127\.0\.0\.1, which is a loopback/);
-    const offList = await failure(siteUrl(`/redirect?to=${encodeURIComponent(siteUrl("/hello", "other.example.test"))}`), {
-      allowedHosts: ["docs.example.test"],
-    });
+    const offList = await failure(
+      siteUrl(`/redirect?to=${encodeURIComponent(siteUrl("/hello", "other.example.test"))}`),
+      {
+        allowedHosts: ["docs.example.test"],
+      },
+    );
     expect(offList.message).toMatch(/^Refused: .*other\.example\.test is not on the allowed host list/);
     const toFile = await failure(siteUrl("/redirect?to=file:///etc/passwd"));
     expect(toFile.message).toMatch(/^Refused: .*not file\.$/);
