@@ -9,7 +9,7 @@ import type { KeelConfig } from "../runtime/config.js";
 import { ModelClient } from "../runtime/model.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
-import { createToolRegistry } from "../tools/index.js";
+import { createBuiltinTools, createToolRegistry } from "../tools/index.js";
 import type { KeelTool } from "../tools/types.js";
 
 export interface Keel {
@@ -59,7 +59,9 @@ export function createAgentDeps(
   );
   return {
     model,
-    engine: new ToolEngine(createToolRegistry(parts.tools), { logger: parts.logger }),
+    engine: new ToolEngine(createToolRegistry(parts.tools ?? createBuiltinTools(config.tools)), {
+      logger: parts.logger,
+    }),
     logger: parts.logger,
     db: parts.pool,
     limits: config.limits,

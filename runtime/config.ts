@@ -53,6 +53,11 @@ export const EnvSchema = z.object({
   KEEP_RECENT_MESSAGES: int(12, 2, 10_000),
   TOOL_CONCURRENCY: int(4, 1, 64),
 
+  // Built-in tools.
+  KNOWLEDGE_DIR: z.string().min(1).default("knowledge"),
+  /** Comma-separated hosts (or *.suffix patterns) http_get may fetch; empty allows any public host. */
+  HTTP_GET_ALLOWED_HOSTS: z.string().default(""),
+
   // Caller identity for the terminal client (the API server maps keys to these later).
   KEEL_USER_ID: z.string().min(1).default("local-user"),
   KEEL_ROLE: z.enum(["viewer", "member", "admin"]).default("member"),
@@ -84,6 +89,7 @@ export interface KeelConfig {
     keepRecentMessages: number;
     toolConcurrency: number;
   };
+  tools: { knowledgeDir: string; httpAllowedHosts: string[] };
   identity: { userId: string; role: "viewer" | "member" | "admin" };
   logLevel: Env["LOG_LEVEL"];
   tracing: boolean;
@@ -128,6 +134,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       summarizeAfterMessages: e.SUMMARIZE_AFTER_MESSAGES,
       keepRecentMessages: e.KEEP_RECENT_MESSAGES,
       toolConcurrency: e.TOOL_CONCURRENCY,
+    },
+    tools: {
+      knowledgeDir: e.KNOWLEDGE_DIR,
+      httpAllowedHosts: e.HTTP_GET_ALLOWED_HOSTS.split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
     },
     identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },
     logLevel: e.LOG_LEVEL,
