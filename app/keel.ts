@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
 import { createBuiltinTools, createToolRegistry } from "../tools/index.js";
 import type { KeelTool } from "../tools/types.js";
+import type { ToolOutputScanner } from "../tools/untrusted.js";
 
 export interface Keel {
   agent: Agent;
@@ -51,7 +52,13 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
 
 export function createAgentDeps(
   config: KeelConfig,
-  parts: { fake: FakeOpenAI | undefined; pool: () => Promise<Pool>; logger: Logger; tools?: readonly KeelTool[] },
+  parts: {
+    fake: FakeOpenAI | undefined;
+    pool: () => Promise<Pool>;
+    logger: Logger;
+    tools?: readonly KeelTool[];
+    scanToolOutput?: ToolOutputScanner;
+  },
 ): AgentDeps {
   const model = new ModelClient(
     config.model,
@@ -61,8 +68,10 @@ export function createAgentDeps(
     model,
     engine: new ToolEngine(createToolRegistry(parts.tools ?? createBuiltinTools(config.tools)), {
       logger: parts.logger,
+      ...(parts.scanToolOutput ? { scanToolOutput: parts.scanToolOutput } : {}),
     }),
     logger: parts.logger,
+    ...(parts.scanToolOutput ? { scanToolOutput: parts.scanToolOutput } : {}),
     db: parts.pool,
     limits: config.limits,
     systemPrompt: DEFAULT_SYSTEM_PROMPT,

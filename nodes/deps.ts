@@ -7,6 +7,7 @@ import { RunContextSchema, type RunContext } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ToolEngine } from "../tools/engine.js";
 import type { ToolSpec } from "../tools/registry.js";
+import type { ToolOutputScanner } from "../tools/untrusted.js";
 
 /** What the plan and summarize nodes need from a chat model (ModelClient in runtime/model.ts). */
 export interface ChatModelPort {
@@ -31,6 +32,8 @@ export interface AgentDeps {
   /** Runs tool calls; `engine.registry` lists the tools. */
   engine: ToolEngine;
   logger: Logger;
+  /** Where the injection guard inspects tool output before the model reads it (optional). */
+  scanToolOutput?: ToolOutputScanner;
   db: () => Promise<Pool>;
   limits: AgentLimits;
   systemPrompt: string;

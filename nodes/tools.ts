@@ -21,6 +21,27 @@ export function makeToolsNode(deps: AgentDeps) {
       { approvedIds, concurrency: deps.limits.toolConcurrency },
     );
     const byId = new Map(runnable.map((call, i) => [call.id, results[i]!]));
+    if (deps.scanToolOutput) {
+      for (const call of runnable) {
+        const result = byId.get(call.id)!;
+        if (!result.ok) continue;
+        const verdict = deps.scanToolOutput(JSON.stringify(result.data), { tool: call.name, callId: call.id });
+        if (verdict.flagged) {
+          // Still delivered, spotlighted as data; the guard's policy decides whether to quarantine.
+          deps.logger.warn(
+            {
+              event: "tool_output_flagged",
+              tool: call.name,
+              callId: call.id,
+              threadId: caller.threadId,
+              userId: caller.userId,
+              reasons: verdict.reasons,
+            },
+            "tool output looks like an injection",
+          );
+        }
+      }
+    }
     const messages = pending.map((call) =>
       toolResultMessage(call, byId.get(call.id) ?? malformedResult(call.name, call.malformed!)),
     );

@@ -6,6 +6,7 @@ import { compileAgent, type Agent } from "../graphs/agent.js";
 import type { Decision } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
 import type { KeelTool } from "../tools/types.js";
+import type { ToolOutputScanner } from "../tools/untrusted.js";
 import { memoryLogger } from "../runtime/logger.js";
 import { openTestDatabase } from "./db.js";
 import { randomUUID } from "node:crypto";
@@ -39,14 +40,25 @@ export interface Harness {
  */
 export async function startHarness(
   responder: Responder,
-  options: { env?: Record<string, string>; role?: TurnCaller["role"]; tools?: readonly KeelTool[] } = {},
+  options: {
+    env?: Record<string, string>;
+    role?: TurnCaller["role"];
+    tools?: readonly KeelTool[];
+    scanToolOutput?: ToolOutputScanner;
+  } = {},
 ): Promise<Harness> {
   const fake = await startFakeOpenAI({ responder });
   const db = await openTestDatabase();
   const config = loadConfig({ ...FAST_MODEL_ENV, ...options.env });
   const { logger, lines: logs } = memoryLogger();
   const agent = compileAgent(
-    createAgentDeps(config, { fake, pool: async () => db.pool, logger, tools: options.tools }),
+    createAgentDeps(config, {
+      fake,
+      pool: async () => db.pool,
+      logger,
+      tools: options.tools,
+      scanToolOutput: options.scanToolOutput,
+    }),
     db.saver,
   );
   const caller: TurnCaller = { threadId: `test-${randomUUID()}`, userId: "tester", role: options.role ?? "member" };
