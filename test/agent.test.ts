@@ -33,7 +33,7 @@ describe("agent over HTTP and PostgreSQL", () => {
     expect(outcome.usage.costUsd).toBeGreaterThan(0);
     // The model was offered both tools and saw the structured result.
     const offered = h.fake.requests[0]!.tools?.map((t) => t.function?.name).sort();
-    expect(offered).toEqual(["calculator", "current_time", "knowledge_search", "outbox_send"]);
+    expect(offered).toEqual(["calculator", "current_time", "http_get", "knowledge_search", "outbox_send"]);
     expect(toolResultsIn(h.fake.requests[1]!)).toEqual([{ ok: true, data: { expression: "12*7", result: 84 } }]);
   });
 

@@ -1,6 +1,7 @@
 import type { KeelConfig } from "../runtime/config.js";
 import { calculator } from "./calculator/index.js";
 import { currentTime } from "./current-time.js";
+import { createHttpGetTool } from "./http-get/index.js";
 import { createKnowledgeSearchTool } from "./knowledge/index.js";
 import { outboxSend } from "./outbox.js";
 import { ToolRegistry } from "./registry.js";
@@ -10,7 +11,13 @@ const DEFAULT_OPTIONS: KeelConfig["tools"] = { knowledgeDir: "knowledge", httpAl
 
 /** Every tool the agent knows. Adding a tool: one file, plus one line here. */
 export function createBuiltinTools(options: KeelConfig["tools"] = DEFAULT_OPTIONS): KeelTool[] {
-  return [calculator, currentTime, createKnowledgeSearchTool(options.knowledgeDir), outboxSend];
+  return [
+    calculator,
+    currentTime,
+    createKnowledgeSearchTool(options.knowledgeDir),
+    createHttpGetTool({ allowedHosts: options.httpAllowedHosts }),
+    outboxSend,
+  ];
 }
 
 export const BUILTIN_TOOLS: readonly KeelTool[] = createBuiltinTools();

@@ -124,8 +124,11 @@ async function toResult(url: URL, res: IncomingMessage, cap: number): Promise<Ht
       }.`,
     };
   }
-  const body = await readCappedText(res, cap);
-  return { url: url.href, status, contentType, ...body };
+  try {
+    return { url: url.href, status, contentType, ...(await readCappedText(res, cap)) };
+  } catch (err) {
+    throw new Error(`Could not read the body of ${url.href}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function parseUrl(text: string, base?: URL): URL {

@@ -41,6 +41,7 @@ const lookup: HostLookup = async (hostname) => {
     const first = lookups.filter((name) => name === hostname).length === 1;
     return [{ address: first ? SITE : "127.0.0.1", family: 4 }];
   }
+  if (hostname === "slow-dns.example.test") return new Promise(() => {}); // never answers
   const found = ADDRESSES[hostname];
   if (found === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
   return found;
@@ -126,6 +127,10 @@ beforeAll(async () => {
       case "/gzip":
         res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
         res.end(gzipSync("z".repeat(50_000)));
+        return;
+      case "/bad-gzip":
+        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
+        res.end("this is not gzip");
         return;
       case "/image":
         res.writeHead(200, { "content-type": "image/png", "content-length": "4" });
@@ -276,6 +281,11 @@ describe("fetching", () => {
     expect((await get(siteUrl("/latin1"))).text).toBe("café");
   });
 
+  it("reports a body that cannot be decoded", async () => {
+    const err = await failure(siteUrl("/bad-gzip"));
+    expect(err.message).toMatch(/^Could not read the body of http:\/\/docs\.example\.test:\d+\/bad-gzip: .*header/);
+  });
+
   it("tries the next checked address when one refuses the connection", async () => {
     const result = await get(siteUrl("/hello", "fallback.example.test"));
     expect(result.text).toBe("hello from the site");
@@ -380,6 +390,14 @@ describe("limits", () => {
     const err = await failure(siteUrl("/hang"), { timeoutMs: 300 });
     expect(err.message).toBe(`Timed out after 300 ms fetching ${siteUrl("/hang")}; the site is slow or not answering.`);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("times out on a name that never resolves", async () => {
+    const started = Date.now();
+    const err = await failure("http://slow-dns.example.test/", { timeoutMs: 200 });
+    expect(err.message).toMatch(/^Timed out after 200 ms fetching http:\/\/slow-dns\.example\.test\//);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(tripwire.hosts).toEqual([]);
   });
 
   it("stops when the caller's signal aborts", async () => {

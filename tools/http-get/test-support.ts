@@ -46,24 +46,28 @@ const isLoopback = (host: string): boolean =>
  * machine, so a broken policy fails a test instead of reaching a real network.
  */
 export function installConnectTripwire(): { hosts: string[]; restore: () => void } {
-  const original = net.Socket.prototype.connect;
+  const descriptor = Object.getOwnPropertyDescriptor(net.Socket.prototype, "connect");
+  if (descriptor === undefined) throw new Error("net.Socket.prototype.connect not found");
+  const original = descriptor.value as (this: net.Socket, ...args: unknown[]) => net.Socket;
   const hosts: string[] = [];
-  const patched = function (this: net.Socket, ...args: unknown[]): net.Socket {
-    const host = connectHost(args);
-    if (host !== undefined) {
-      hosts.push(host);
-      if (!isLoopback(host)) throw new Error(`test tripwire: blocked a connection to ${host}`);
-    }
-    return (original as (...a: unknown[]) => net.Socket).apply(this, args);
-  };
-  net.Socket.prototype.connect = patched as typeof original;
-  return { hosts, restore: () => void (net.Socket.prototype.connect = original) };
+  Object.defineProperty(net.Socket.prototype, "connect", {
+    ...descriptor,
+    value: function (this: net.Socket, ...args: unknown[]): net.Socket {
+      const host = connectHost(args);
+      if (host !== undefined) {
+        hosts.push(host);
+        if (!isLoopback(host)) throw new Error(`test tripwire: blocked a connection to ${host}`);
+      }
+      return original.apply(this, args);
+    },
+  });
+  return { hosts, restore: () => Object.defineProperty(net.Socket.prototype, "connect", descriptor) };
 }
 
 /** The TCP host of a Socket#connect call, or undefined for IPC paths. */
 function connectHost(args: unknown[]): string | undefined {
   // net.createConnection passes its normalised arguments as one array.
-  const first: unknown = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+  const first: unknown = Array.isArray(args[0]) ? args[0][0] : args[0];
   if (typeof first === "object" && first !== null) {
     const options = first as { host?: unknown; path?: unknown };
     if (typeof options.path === "string") return undefined;
