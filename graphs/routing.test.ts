@@ -11,6 +11,7 @@ const state = (over: Partial<AgentStateValue>): AgentStateValue => ({
   threadUsage: ZERO_USAGE,
   runUsage: ZERO_USAGE,
   approvals: {},
+  guardFlags: [],
   stopReason: null,
   error: null,
   ...over,

@@ -1,4 +1,4 @@
-import { MessagesValue, StateSchema } from "@langchain/langgraph";
+import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { ROLES } from "../tools/types.js";
 import { UsageSchema } from "../runtime/usage.js";
@@ -7,6 +7,20 @@ export const STOP_REASONS = ["answer", "refused", "budget_steps", "model_error"]
 export type StopReason = (typeof STOP_REASONS)[number];
 
 const zeroUsage = () => UsageSchema.parse({});
+
+/** One guard finding: what was inspected, the verdict, and what Keel did about it. */
+export const GuardFlagSchema = z.object({
+  surface: z.enum(["user", "untrusted"]),
+  /** "input", or the tool and call id whose output was inspected. */
+  source: z.string(),
+  action: z.enum(["blocked", "flagged", "quarantined"]),
+  score: z.number(),
+  reasons: z.array(z.string()),
+});
+export type GuardFlag = z.infer<typeof GuardFlagSchema>;
+
+/** Flags are appended and the newest kept: an audit trail for the thread that cannot grow unbounded. */
+const MAX_GUARD_FLAGS = 100;
 
 /**
  * Graph state. Usage lives here (not in memory) so budgets hold across interrupts, resumes and
@@ -20,6 +34,10 @@ export const AgentState = new StateSchema({
   runUsage: UsageSchema.default(zeroUsage),
   /** Decisions for this run's tool calls, by call id; the tools node runs a gated call only when approved. */
   approvals: z.record(z.string(), z.enum(["approved", "edited", "rejected"])).default(() => ({})),
+  guardFlags: new ReducedValue(z.array(GuardFlagSchema).default(() => []), {
+    inputSchema: z.array(GuardFlagSchema),
+    reducer: (current: GuardFlag[], next: GuardFlag[]) => [...current, ...next].slice(-MAX_GUARD_FLAGS),
+  }),
   stopReason: z.enum(STOP_REASONS).nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
