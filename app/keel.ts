@@ -3,6 +3,8 @@ import { openDatabase, type Database } from "../checkpoint/index.js";
 import { demoResponder } from "../fake-openai/demo.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fake-openai/server.js";
 import { compileAgent, type Agent } from "../graphs/agent.js";
+import { createGuards, createRedactor, type GuardOptions, type Guards } from "../guards/index.js";
+import { createLlmClassifier } from "../guards/llm-classifier.js";
 import type { AgentDeps } from "../nodes/deps.js";
 import { DEFAULT_SYSTEM_PROMPT } from "../nodes/prompts.js";
 import type { KeelConfig } from "../runtime/config.js";
@@ -11,7 +13,6 @@ import { createLogger, type Logger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
 import { createBuiltinTools, createToolRegistry } from "../tools/index.js";
 import type { KeelTool } from "../tools/types.js";
-import type { ToolOutputScanner } from "../tools/untrusted.js";
 
 export interface Keel {
   agent: Agent;
@@ -32,7 +33,7 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     await fake?.close();
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { redact: createRedactor(guardOptionsOf(config)) });
   const agent = compileAgent(
     createAgentDeps(config, { fake, pool: async () => database.pool, logger }),
     database.saver,
@@ -57,23 +58,34 @@ export function createAgentDeps(
     pool: () => Promise<Pool>;
     logger: Logger;
     tools?: readonly KeelTool[];
-    scanToolOutput?: ToolOutputScanner;
+    guards?: Guards;
   },
 ): AgentDeps {
-  const model = new ModelClient(
-    config.model,
-    parts.fake ? { baseUrl: parts.fake.baseUrl, apiKey: "offline-demo" } : undefined,
-  );
+  const endpoint = parts.fake ? { baseUrl: parts.fake.baseUrl, apiKey: "offline-demo" } : {};
+  const model = new ModelClient(config.model, endpoint);
+  const { llmClassifier } = config.guards;
+  const classifier = llmClassifier.enabled
+    ? createLlmClassifier(
+        new ModelClient(config.model, { ...endpoint, model: llmClassifier.model ?? config.model.name }),
+        {
+          failMode: llmClassifier.failMode,
+        },
+      )
+    : undefined;
   return {
     model,
     engine: new ToolEngine(createToolRegistry(parts.tools ?? createBuiltinTools(config.tools)), {
       logger: parts.logger,
-      ...(parts.scanToolOutput ? { scanToolOutput: parts.scanToolOutput } : {}),
     }),
+    guards: parts.guards ?? createGuards(guardOptionsOf(config), classifier),
     logger: parts.logger,
-    ...(parts.scanToolOutput ? { scanToolOutput: parts.scanToolOutput } : {}),
     db: parts.pool,
     limits: config.limits,
     systemPrompt: DEFAULT_SYSTEM_PROMPT,
   };
+}
+
+export function guardOptionsOf(config: KeelConfig): GuardOptions {
+  const { toolOutput, redaction, hashKey } = config.guards;
+  return { toolOutput, redaction, ...(hashKey ? { hashKey } : {}) };
 }

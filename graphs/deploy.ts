@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
-import { createAgentDeps } from "../app/keel.js";
+import { createAgentDeps, guardOptionsOf } from "../app/keel.js";
+import { createRedactor } from "../guards/index.js";
 import { openDatabase } from "../checkpoint/index.js";
 import { demoResponder } from "../fake-openai/demo.js";
 import { startFakeOpenAI } from "../fake-openai/server.js";
@@ -18,5 +19,5 @@ const fake = config.model.offline ? await startFakeOpenAI({ responder: demoRespo
 let pool: Promise<Pool> | undefined;
 const db = (): Promise<Pool> => (pool ??= openDatabase(config.database).then((d) => d.pool));
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { redact: createRedactor(guardOptionsOf(config)) });
 export const graph = buildAgentGraph(createAgentDeps(config, { fake, pool: db, logger })).compile({ name: "agent" });

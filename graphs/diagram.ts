@@ -1,3 +1,4 @@
+import { createGuards } from "../guards/index.js";
 import { KeelError } from "../runtime/errors.js";
 import { createLogger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
@@ -15,6 +16,7 @@ export async function agentMermaid(): Promise<string> {
   const graph = buildAgentGraph({
     model: { modelName: "diagram", invoke: async () => unused() },
     engine: new ToolEngine(createToolRegistry()),
+    guards: createGuards(),
     logger: createLogger("silent"),
     db: async () => unused(),
     limits: { maxSteps: 1, maxInputChars: 1, summarizeAfterMessages: 4, keepRecentMessages: 2, toolConcurrency: 1 },

@@ -34,10 +34,13 @@ export const AgentState = new StateSchema({
   runUsage: UsageSchema.default(zeroUsage),
   /** Decisions for this run's tool calls, by call id; the tools node runs a gated call only when approved. */
   approvals: z.record(z.string(), z.enum(["approved", "edited", "rejected"])).default(() => ({})),
-  guardFlags: new ReducedValue(z.array(GuardFlagSchema).default(() => []), {
-    inputSchema: z.array(GuardFlagSchema),
-    reducer: (current: GuardFlag[], next: GuardFlag[]) => [...current, ...next].slice(-MAX_GUARD_FLAGS),
-  }),
+  guardFlags: new ReducedValue(
+    z.array(GuardFlagSchema).default(() => []),
+    {
+      inputSchema: z.array(GuardFlagSchema),
+      reducer: (current: GuardFlag[], next: GuardFlag[]) => [...current, ...next].slice(-MAX_GUARD_FLAGS),
+    },
+  ),
   stopReason: z.enum(STOP_REASONS).nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });

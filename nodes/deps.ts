@@ -2,12 +2,12 @@ import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Pool } from "pg";
+import type { Guards } from "../guards/index.js";
 import { KeelError } from "../runtime/errors.js";
 import { RunContextSchema, type RunContext } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ToolEngine } from "../tools/engine.js";
 import type { ToolSpec } from "../tools/registry.js";
-import type { ToolOutputScanner } from "../tools/untrusted.js";
 
 /** What the plan and summarize nodes need from a chat model (ModelClient in runtime/model.ts). */
 export interface ChatModelPort {
@@ -32,8 +32,8 @@ export interface AgentDeps {
   /** Runs tool calls; `engine.registry` lists the tools. */
   engine: ToolEngine;
   logger: Logger;
-  /** Where the injection guard inspects tool output before the model reads it (optional). */
-  scanToolOutput?: ToolOutputScanner;
+  /** Injection detection on input and tool output, redaction of answers. */
+  guards: Guards;
   db: () => Promise<Pool>;
   limits: AgentLimits;
   systemPrompt: string;

@@ -1,23 +1,43 @@
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import type { AgentDeps } from "./deps.js";
+import { messageText } from "./text.js";
 
 /**
  * The one exit for every ending. Answers and refusals already end in an AI message; budget and
- * model failures get a deterministic account of what was done so far.
+ * model failures get a deterministic account of what was done so far. Whatever the ending, the
+ * final message passes through PII and secret redaction before it is stored and returned.
  */
 export function makeFinalizeNode(deps: AgentDeps) {
   return (state: AgentStateValue): AgentStateUpdate => {
     const stopReason = state.stopReason ?? "answer";
-    if (stopReason === "answer" || stopReason === "refused") return { stopReason };
-    return { stopReason, messages: [new AIMessage({ content: partialWorkSummary(state, deps.limits.maxSteps) })] };
+    if (stopReason === "answer" || stopReason === "refused") {
+      const last = state.messages.at(-1);
+      if (!last || !AIMessage.isInstance(last)) return { stopReason };
+      const text = messageText(last);
+      const redacted = deps.guards.redactText(text);
+      if (redacted === text) return { stopReason };
+      // Same id: the stored answer is replaced by its redacted form.
+      return {
+        stopReason,
+        messages: [
+          new AIMessage({
+            id: last.id,
+            content: redacted,
+            response_metadata: last.response_metadata,
+            usage_metadata: last.usage_metadata,
+          }),
+        ],
+      };
+    }
+    return { stopReason, messages: [new AIMessage({ content: deps.guards.redactText(partialWorkSummary(state)) })] };
   };
 }
 
-export function partialWorkSummary(state: AgentStateValue, maxSteps: number): string {
+export function partialWorkSummary(state: AgentStateValue): string {
   const why =
     state.stopReason === "budget_steps"
-      ? `I stopped after ${state.runUsage.steps} steps, the limit for one request (${maxSteps}).`
+      ? `I stopped after ${state.runUsage.steps} steps, the limit for one request.`
       : `I could not reach the model: ${state.error?.message ?? "unknown error"}`;
   const toolNames = state.messages
     .filter((m) => ToolMessage.isInstance(m))

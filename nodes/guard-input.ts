@@ -1,12 +1,13 @@
 import { AIMessage, HumanMessage, RemoveMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import { ZERO_USAGE } from "../runtime/usage.js";
-import type { AgentDeps } from "./deps.js";
+import { callerContext, type AgentDeps } from "./deps.js";
 import { messageText } from "./text.js";
 
 export type InputVerdict = { ok: true } | { ok: false; reason: "missing" | "empty" | "too_long"; message: string };
 
-/** Pure check of the newest human message; the injection guard joins here in its own issue. */
+/** Pure shape check of the newest human message: present, not empty, not oversized. */
 export function checkInput(state: Pick<AgentStateValue, "messages">, maxChars: number): InputVerdict {
   const last = state.messages.at(-1);
   if (!last || !HumanMessage.isInstance(last)) {
@@ -24,22 +25,55 @@ export function checkInput(state: Pick<AgentStateValue, "messages">, maxChars: n
   return { ok: true };
 }
 
+export const INJECTION_REFUSAL =
+  "I can't act on that message: it looks like an attempt to override my instructions. Please rephrase your request.";
+
 /**
- * Starts every run: resets per-run counters and refuses unusable input. A refused message is
- * removed from the model's history (so it can't poison later turns) and answered with a refusal.
+ * Starts every run: resets per-run counters, refuses unusable input, strips invisible and
+ * smuggling characters, and blocks prompt injections. A refused message is removed from the
+ * model's history (so it can't poison later turns) and answered with a refusal.
  */
 export function makeGuardInputNode(deps: AgentDeps) {
-  return (state: AgentStateValue): AgentStateUpdate => {
+  return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const fresh: AgentStateUpdate = { runUsage: ZERO_USAGE, approvals: {}, stopReason: null, error: null };
-    const verdict = checkInput(state, deps.limits.maxInputChars);
-    if (verdict.ok) return fresh;
+    const shape = checkInput(state, deps.limits.maxInputChars);
     const last = state.messages.at(-1);
-    const removal = verdict.reason !== "missing" && last?.id ? [new RemoveMessage({ id: last.id })] : [];
-    return {
-      ...fresh,
-      messages: [...removal, new AIMessage({ content: verdict.message })],
-      stopReason: "refused",
-      error: { code: `input_${verdict.reason}`, message: verdict.message },
-    };
+    if (!shape.ok) {
+      const removal = shape.reason !== "missing" && last?.id ? [new RemoveMessage({ id: last.id })] : [];
+      return refuse(fresh, removal, `input_${shape.reason}`, shape.message);
+    }
+    const text = messageText(last!);
+    const { clean, verdict } = await deps.guards.checkInput(text);
+    if (verdict.label === "injection") {
+      const caller = callerContext(config);
+      deps.logger.warn(
+        {
+          event: "input_blocked",
+          threadId: caller.threadId,
+          userId: caller.userId,
+          score: verdict.score,
+          reasons: verdict.reasons,
+        },
+        "prompt injection blocked",
+      );
+      return {
+        ...refuse(fresh, last!.id ? [new RemoveMessage({ id: last!.id })] : [], "input_injection", INJECTION_REFUSAL),
+        guardFlags: [
+          { surface: "user", source: "input", action: "blocked", score: verdict.score, reasons: verdict.reasons },
+        ],
+      };
+    }
+    // Same id: the reducer replaces the message in place with its cleaned text.
+    if (clean !== text) return { ...fresh, messages: [new HumanMessage({ id: last!.id, content: clean })] };
+    return fresh;
+  };
+}
+
+function refuse(fresh: AgentStateUpdate, removal: RemoveMessage[], code: string, message: string): AgentStateUpdate {
+  return {
+    ...fresh,
+    messages: [...removal, new AIMessage({ content: message })],
+    stopReason: "refused",
+    error: { code, message },
   };
 }

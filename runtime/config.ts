@@ -58,6 +58,16 @@ export const EnvSchema = z.object({
   /** Comma-separated hosts (or *.suffix patterns) http_get may fetch; empty allows any public host. */
   HTTP_GET_ALLOWED_HOSTS: z.string().default(""),
 
+  // Guards.
+  /** Tool output that looks like an injection: "flag" delivers it spotlighted and flagged, "quarantine" withholds it. */
+  GUARD_TOOL_OUTPUT: z.enum(["flag", "quarantine"]).default("flag"),
+  GUARD_REDACTION: z.enum(["redact", "mask", "hash"]).default("redact"),
+  GUARD_HASH_KEY: optionalString,
+  /** A cheap model as a second opinion on text the local guards let through. */
+  GUARD_LLM_CLASSIFIER: bool(false),
+  GUARD_LLM_MODEL: optionalString,
+  GUARD_LLM_FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
+
   // Caller identity for the terminal client (the API server maps keys to these later).
   KEEL_USER_ID: z.string().min(1).default("local-user"),
   KEEL_ROLE: z.enum(["viewer", "member", "admin"]).default("member"),
@@ -90,6 +100,12 @@ export interface KeelConfig {
     toolConcurrency: number;
   };
   tools: { knowledgeDir: string; httpAllowedHosts: string[] };
+  guards: {
+    toolOutput: "flag" | "quarantine";
+    redaction: "redact" | "mask" | "hash";
+    hashKey: string | undefined;
+    llmClassifier: { enabled: boolean; model: string | undefined; failMode: "closed" | "open" };
+  };
   identity: { userId: string; role: "viewer" | "member" | "admin" };
   logLevel: Env["LOG_LEVEL"];
   tracing: boolean;
@@ -140,6 +156,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       httpAllowedHosts: e.HTTP_GET_ALLOWED_HOSTS.split(",")
         .map((h) => h.trim())
         .filter(Boolean),
+    },
+    guards: {
+      toolOutput: e.GUARD_TOOL_OUTPUT,
+      redaction: e.GUARD_REDACTION,
+      hashKey: e.GUARD_HASH_KEY,
+      llmClassifier: { enabled: e.GUARD_LLM_CLASSIFIER, model: e.GUARD_LLM_MODEL, failMode: e.GUARD_LLM_FAIL_MODE },
     },
     identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,4 @@
-import { createAgentDeps } from "../app/keel.js";
+import { createAgentDeps, guardOptionsOf } from "../app/keel.js";
 import { runTurn, type TurnCaller, type TurnEvents, type TurnOutcome } from "../app/turn.js";
 import type { Database } from "../checkpoint/index.js";
 import { startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
@@ -6,7 +6,7 @@ import { compileAgent, type Agent } from "../graphs/agent.js";
 import type { Decision } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
 import type { KeelTool } from "../tools/types.js";
-import type { ToolOutputScanner } from "../tools/untrusted.js";
+import { createRedactor, type Guards } from "../guards/index.js";
 import { memoryLogger } from "../runtime/logger.js";
 import { openTestDatabase } from "./db.js";
 import { randomUUID } from "node:crypto";
@@ -44,20 +44,20 @@ export async function startHarness(
     env?: Record<string, string>;
     role?: TurnCaller["role"];
     tools?: readonly KeelTool[];
-    scanToolOutput?: ToolOutputScanner;
+    guards?: Guards;
   } = {},
 ): Promise<Harness> {
   const fake = await startFakeOpenAI({ responder });
   const db = await openTestDatabase();
   const config = loadConfig({ ...FAST_MODEL_ENV, ...options.env });
-  const { logger, lines: logs } = memoryLogger();
+  const { logger, lines: logs } = memoryLogger("trace", createRedactor(guardOptionsOf(config)));
   const agent = compileAgent(
     createAgentDeps(config, {
       fake,
       pool: async () => db.pool,
       logger,
       tools: options.tools,
-      scanToolOutput: options.scanToolOutput,
+      guards: options.guards,
     }),
     db.saver,
   );

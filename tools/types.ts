@@ -63,6 +63,7 @@ export const TOOL_ERROR_CODES = [
   "approval_required",
   "rejected",
   "rate_limited",
+  "quarantined",
   "timeout",
   "tool_error",
 ] as const;

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { injectionDetector } from "./injection/index.js";
+import { normalizeText } from "./normalize.js";
+import { redact, redactDeep } from "./pii/index.js";
+import type { InjectionDetector, InjectionVerdict, TextSurface } from "./types.js";
+
+export const GuardOptionsSchema = z.object({
+  /** What happens to tool output that looks like an injection: delivered and flagged, or withheld. */
+  toolOutput: z.enum(["flag", "quarantine"]).default("flag"),
+  redaction: z.enum(["redact", "mask", "hash"]).default("redact"),
+  /** Key for the `hash` strategy, so hashes are stable within a deployment and not guessable. */
+  hashKey: z.string().min(1).optional(),
+});
+export type GuardOptions = z.input<typeof GuardOptionsSchema>;
+
+export interface InputCheck {
+  /** The message with invisible and smuggling characters removed: what the model should read. */
+  clean: string;
+  verdict: InjectionVerdict;
+}
+
+/** The guards as the graph uses them: one object, injected, no globals. */
+export interface Guards {
+  readonly toolOutputPolicy: "flag" | "quarantine";
+  checkInput(text: string): Promise<InputCheck>;
+  checkToolOutput(text: string): Promise<InjectionVerdict>;
+  redactText(text: string): string;
+}
+
+/**
+ * Rules and the local model decide first; an optional LLM classifier is consulted only for text
+ * they let through, so a flagged text never waits for a model and a clean one gets a second look.
+ */
+export function createGuards(options: GuardOptions = {}, classifier?: InjectionDetector): Guards {
+  const settings = GuardOptionsSchema.parse(options);
+  const detect = async (text: string, surface: TextSurface): Promise<InjectionVerdict> => {
+    const local = await injectionDetector.detect(text, surface);
+    if (local.label === "injection" || !classifier) return local;
+    const second = await classifier.detect(text, surface);
+    return second.label === "injection" ? { ...second, reasons: [...local.reasons, ...second.reasons] } : local;
+  };
+  return {
+    toolOutputPolicy: settings.toolOutput,
+    async checkInput(text) {
+      return { clean: normalizeText(text).clean, verdict: await detect(text, "user") };
+    },
+    checkToolOutput: (text) => detect(text, "untrusted"),
+    redactText: (text) =>
+      redact(text, { strategy: settings.redaction, ...(settings.hashKey ? { hashKey: settings.hashKey } : {}) }).text,
+  };
+}
+
+/** The redactor for log records and trace payloads, with the same strategy as answers. */
+export function createRedactor(options: GuardOptions = {}): (value: unknown) => unknown {
+  const settings = GuardOptionsSchema.parse(options);
+  return (value) =>
+    redactDeep(value, { strategy: settings.redaction, ...(settings.hashKey ? { hashKey: settings.hashKey } : {}) });
+}

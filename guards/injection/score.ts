@@ -1,0 +1,29 @@
+/**
+ * How model and rule evidence combine into one score. On the user surface the model is trained
+ * for exactly that kind of text and counts in full. Untrusted documents (tables, code, mail) look
+ * nothing like the chat prompts it learnt from, so there it may add suspicion but never vouch for
+ * a document, and a prior keeps plain data well below any threshold.
+ */
+import type { TextSurface } from "../types.js";
+import { sigmoid } from "./train.js";
+
+interface Mix {
+  prior: number;
+  modelWeight: number;
+  positiveOnly: boolean;
+}
+
+export const MIX: Record<TextSurface, Mix> = {
+  user: { prior: 0, modelWeight: 1, positiveOnly: false },
+  untrusted: { prior: -3, modelWeight: 0.5, positiveOnly: true },
+};
+
+/** Rule evidence saturates: ten matching rules are not ten times the proof of one. */
+export const MAX_EVIDENCE = 10;
+
+/** Score in 0..1 from the model's log-odds (undefined: rules only) and the rule evidence. */
+export function combineScore(modelLogit: number | undefined, evidence: number, surface: TextSurface): number {
+  const mix = MIX[surface];
+  const model = modelLogit === undefined ? 0 : mix.positiveOnly ? Math.max(0, modelLogit) : modelLogit;
+  return sigmoid(mix.prior + mix.modelWeight * model + Math.min(evidence, MAX_EVIDENCE));
+}

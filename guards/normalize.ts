@@ -1,0 +1,90 @@
+/**
+ * One normalization for every guard. `clean` is safe to hand to a model (invisible and
+ * direction-changing characters gone, compatibility forms unified); `folded` exists only for
+ * detection; `hidden` holds what was smuggled or encoded, decoded so it can be scanned too.
+ * Every step is linear in the input and decoded output is capped.
+ */
+import { decodePayloads } from "./normalize-decode.js";
+import { foldText } from "./normalize-fold.js";
+import { stripInvisible } from "./normalize-invisible.js";
+
+export const FINDING_KINDS = [
+  "zero_width",
+  "bidi_control",
+  "tag_characters",
+  "variation_selectors",
+  "control_characters",
+  "styled_letters",
+  "combining_marks",
+  "homoglyphs",
+  "spaced_letters",
+  "leetspeak",
+  "encoded_payload",
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export interface Finding {
+  kind: FindingKind;
+  count: number;
+}
+
+export interface NormalizedText {
+  /** NFKC, with zero-width, bidi-control, tag and stray control characters removed. */
+  clean: string;
+  /** Detection-only form: lowercased, look-alikes folded, spaced letters joined, spaces collapsed. */
+  folded: string;
+  /** Decoded smuggled or encoded text (tag characters, base64, hex, percent-encoding, …). */
+  hidden: string[];
+  /** Tricks found, in `FINDING_KINDS` order, only those present. */
+  findings: Finding[];
+}
+
+/** Fullwidth forms, mathematical alphanumerics, circled and squared letters: styled ASCII. */
+const STYLED = /[\uFF01-\uFF5E\u24B6-\u24E9\u{1D400}-\u{1D7FF}\u{1F130}-\u{1F189}]/gu;
+const NON_ASCII = /[^\u0000-\u007F]/;
+
+/** Total decoded characters kept in `hidden`, whatever their origin. */
+const MAX_HIDDEN = 65_536;
+
+export function normalizeText(text: string): NormalizedText {
+  const invisible = stripInvisible(text);
+  let clean = invisible.text;
+  let styled = 0;
+  if (NON_ASCII.test(clean)) {
+    styled = clean.match(STYLED)?.length ?? 0;
+    clean = clean.normalize("NFKC");
+  }
+  const { folded, counts: foldCounts } = foldText(clean);
+
+  // Smuggled text may itself carry an encoding; encoded text may decode to more smuggling.
+  const decoded = decodePayloads(clean);
+  const hidden: string[] = [];
+  let budget = MAX_HIDDEN;
+  let encoded = decoded.count;
+  for (const raw of [...invisible.hidden, ...decoded.payloads]) {
+    if (budget <= 0) break;
+    const inner = stripInvisible(raw.slice(0, budget));
+    const piece = inner.text.normalize("NFKC").trim();
+    if (piece !== "") {
+      hidden.push(piece);
+      budget -= piece.length;
+    }
+    const nestedDecoded = decodePayloads(piece);
+    encoded += nestedDecoded.count;
+    for (const extra of [...inner.hidden, ...nestedDecoded.payloads]) {
+      if (budget <= 0) break;
+      const nested = extra.slice(0, budget).trim();
+      if (nested !== "") hidden.push(nested);
+      budget -= nested.length;
+    }
+  }
+
+  const counts: Record<FindingKind, number> = {
+    ...invisible.counts,
+    ...foldCounts,
+    styled_letters: styled,
+    encoded_payload: encoded,
+  };
+  const findings = FINDING_KINDS.filter((kind) => counts[kind] > 0).map((kind) => ({ kind, count: counts[kind] }));
+  return { clean, folded, hidden, findings };
+}

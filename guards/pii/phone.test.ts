@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { findPii } from "./index.js";
+
+const phones = (text: string) => findPii(text, { types: ["PHONE"] }).map((s) => text.slice(s.start, s.end));
+
+describe("PHONE", () => {
+  it.each([
+    ["Call (415) 555-0132 today", "(415) 555-0132"],
+    ["intl +1 415 555 0132.", "+1 415 555 0132"],
+    ["UK +44 20 7946 0958", "+44 20 7946 0958"],
+    ["Brazil: +55 11 98456 5666", "+55 11 98456 5666"],
+    ["Israel 09-7625400", "09-7625400"],
+    ["Japan 090-1234-5678", "090-1234-5678"],
+    ["Belgium 0487 23 46 71", "0487 23 46 71"],
+    ["France 02.27.96.63.08", "02.27.96.63.08"],
+    ["dotted 833.719.3994x1887 ext", "833.719.3994x1887"],
+    ["intl prefix 001-748-088-2851", "001-748-088-2851"],
+    ["NANP solid 2813882583", "2813882583"],
+    ["CN mobile 13812345678", "13812345678"],
+  ])("finds %j", (text, expected) => {
+    expect(phones(text)).toEqual([expected]);
+  });
+
+  it("keeps a postcode glued on by a space out of the number", () => {
+    expect(phones("Bamblee, SD 20241 440-600-5124")).toEqual(["440-600-5124"]);
+  });
+
+  it.each([
+    ["dates", "Meeting on 2024-03-05, or 05.03.2024, at 2024-03-05 14:30"],
+    ["year ranges", "Active 1998-2004"],
+    ["versions", "Upgrade to 10.0.19041.1 or 3.4.1"],
+    ["dotted quads", "Address 256.100.100.100"],
+    ["money and thousands", "It cost $1234567 or 1 000 000 EUR"],
+    ["plain long numbers that are not national numbers", "Order 1700000000 and id 123456789012345"],
+    ["card numbers", "4111 1111 1111 1111"],
+    ["IBAN pieces", "NO93 8601 1117 947 and NO93 8601 1117 948"],
+    ["short numbers", "Room 42, 12345 people"],
+    ["SSN layout", "078-05-1123"],
+    ["street numbers", "Apt. 722 20 40 rue Victor Hugo"],
+  ])("rejects %s", (_name, text) => {
+    expect(phones(text)).toEqual([]);
+  });
+});

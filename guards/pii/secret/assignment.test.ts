@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { randomish, token } from "../fake-secrets.js";
+import { findPii } from "../index.js";
+
+const secrets = (text: string) => findPii(text, { types: ["SECRET"] }).map((s) => text.slice(s.start, s.end));
+
+describe("SECRET: values of secret-named fields", () => {
+  const key = randomish(32, 31);
+
+  it.each([
+    ['password = "hunter2!x"', "hunter2!x"],
+    ["DB_PASSWORD=Tr0ub4dor&3", "Tr0ub4dor&3"],
+    [`api_key: ${key}`, key],
+    [`SECRET_TOKEN=${key}`, key],
+    [`{"client_secret": "${key}"}`, key],
+    [`config["access_token"] = '${key}'`, key],
+    ["mysql -u root --password Sne3sd8AZjq", "Sne3sd8AZjq"],
+    [`curl -H "Authorization: Bearer ${key}" https://api.example.com`, key],
+    ["CREATE USER app IDENTIFIED BY 'SqLpa5sW0rD';", "SqLpa5sW0rD"],
+    ["ALTER ROLE app WITH LOGIN PASSWORD 'SqLpa5sW0rD';", "SqLpa5sW0rD"],
+    ['curl -u "admin:dG9rZW4g" https://127.0.0.1', "dG9rZW4g"],
+    [`https://api.example.com/v1?token=${key}&page=2`, key],
+    ['val password: String = "exord13Paw64"', "exord13Paw64"],
+    ['setopt(curl, CURLOPT_PASSWORD, "KiASRCRiGFLPDiIdZZLB");', "KiASRCRiGFLPDiIdZZLB"],
+  ])("finds the value in %j", (text, value) => {
+    expect(secrets(text)).toEqual([value]);
+  });
+
+  it.each([
+    ["placeholders", 'password: "${DB_PASSWORD}", token = <your token>, secret=****, pwd: ""'],
+    ["booleans and filler", "password: true, require_password = false, token: null"],
+    ["fields describing a secret", "max_tokens=4096, token_count: 12, password_min_length = 12345678"],
+    ["prose mentioning a password", "Reset your password at the portal; the token expired."],
+    ["identifiers and code", "password = self.password, token = os.environ.get('TOKEN')"],
+    ["word-like values under a secret name", 'api_secret = "my-client-password"'],
+    ["short values under a bare key", 'key: "abc123", "key":"attached_file_0"'],
+    ["numeric constants", 'password = "0x1f2e3d4c"'],
+  ])("ignores %s", (_name, text) => {
+    expect(secrets(text)).toEqual([]);
+  });
+
+  it("does not report a password pasted as the name of its own field", () => {
+    expect(secrets(`${token("pass", "word")}-dipPr167Gg!`)).toEqual([]);
+  });
+});

@@ -1,0 +1,223 @@
+import { PRIORITY, type Emit } from "../candidate.js";
+import { at, isAsciiAlnum, isSpaceOrTab } from "../chars.js";
+import { classifyName, KEY_QUALIFIERS, SEED, type NameTier } from "./names.js";
+import { readValue, type Value } from "./quoted.js";
+import { charClasses, isCodeReference, isHexConstant, isPlaceholder, looksIllustrative, looksRandom } from "./value.js";
+
+const MAX_NAME = 64;
+const MAX_GAP = 8;
+const isNameChar = (c: number) => isAsciiAlnum(c) || c === 95 || c === 46 || c === 45; // _ . -
+
+/** Separators between a field name and its value, longest first. */
+const SEPARATORS = ["!==", "===", "!=", "==", ":=", "=>", "%3D", "%3d", "=", ":"];
+/** First characters of a separator, a quoted value or a function argument. */
+const SEPARATOR_START = new Set([..."=:!%,\"'`&"].map((ch) => ch.charCodeAt(0)));
+const AUTH_SCHEMES = /^(?:basic|bearer|token|ntlm|negotiate|digest|apikey|oauth)$/i;
+const SQL_BEFORE_PASSWORD = /(?:^|\s)(?:with|login|encrypted|unencrypted)\s+$/i;
+const IDENTIFIED = /\s+(?:with\s+['"`]?\w+['"`]?\s+)?(?:by|as)\s+/iy;
+const TYPE_ANNOTATION = /^[A-Za-z_][\w.<>[\]?]*$/;
+
+/**
+ * Values assigned to fields named like secrets: `password = "…"`, `api_key: …`, `SECRET_TOKEN=…`,
+ * `"token": "…"`, `--password …`, `?token=…`, `Authorization: Bearer …`, SQL `IDENTIFIED BY '…'`.
+ * The span is the value. How sure the name is decides how random the value must look: anything
+ * but a placeholder for passwords, key-like strings for secrets and tokens, long random strings
+ * for a bare "key". Identifiers are visited once each, so the scan is linear.
+ */
+export function detectAssignments(text: string, emit: Emit): void {
+  const seed = new RegExp(SEED.source, "gi");
+  while (seed.test(text)) {
+    // Grow the identifier around the keyword hit, at most MAX_NAME characters each way.
+    const hit = seed.lastIndex - 1;
+    let i = hit;
+    while (i > 0 && hit - i < MAX_NAME && isNameChar(text.charCodeAt(i - 1))) i--;
+    let j = seed.lastIndex;
+    while (j < text.length && j - i <= MAX_NAME && isNameChar(text.charCodeAt(j))) j++;
+    let resume = j;
+    if (j - i <= MAX_NAME && !isNameChar(at(text, i - 1))) {
+      const found = assignmentAt(text, i, j);
+      if (found?.accepted) {
+        emit({ start: found.start, end: found.end, type: "SECRET", priority: PRIORITY.secretAssignment });
+      }
+      // Resume after the value, so every character is read a bounded number of times; a short
+      // rejected bare value is searched again ("authorization: /oauth_signature=…").
+      if (found && (found.accepted || found.quoted || found.end - found.start > 64)) resume = Math.max(j, found.next);
+    }
+    seed.lastIndex = resume;
+  }
+}
+
+interface Judged extends Value {
+  accepted: boolean;
+}
+
+function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged | undefined {
+  const name = text.slice(nameStart, nameEnd);
+  const special = SPECIAL_NAMES.get(name.toLowerCase());
+  if (special) return special(text, nameEnd);
+
+  // Cheap layout checks first: most keyword hits are ordinary words ("rapid", "keyboard").
+  const quotedName = quoteBefore(text, nameStart);
+  let k = nameEnd;
+  if (quotedName) k = skipQuote(text, k);
+  if (at(text, k) === 93 /* ] */) k++; // config["password"] = …
+  const gapStart = k;
+  while (k < text.length && k - gapStart < MAX_GAP && isSpaceOrTab(text.charCodeAt(k))) k++;
+  const gap = k > gapStart;
+  const next = at(text, k);
+  const cliFlag = name.startsWith("-");
+  if (!SEPARATOR_START.has(next) && !(gap && (cliFlag || isAsciiAlnum(next)))) return undefined;
+
+  let tier = classifyName(name);
+  if (!tier) return undefined;
+  if (tier === "key" && KEY_QUALIFIERS.has(wordBefore(text, nameStart).toLowerCase())) tier = "secret";
+
+  let sep: string | undefined;
+  for (const candidate of SEPARATORS) {
+    if (text.startsWith(candidate, k)) {
+      sep = candidate;
+      break;
+    }
+  }
+  let value: Value | undefined;
+  if (sep !== undefined && !(sep === ":" && (at(text, k + 1) === 58 || text.startsWith("//", k + 1)))) {
+    value = readValue(text, skipSpaces(text, k + sep.length));
+    if (value && !value.quoted && sep === ":") value = afterTypeAnnotation(text, value);
+  } else if (next === 44 /* , */ && (!quotedName || firstArgument(text, nameStart))) {
+    // setopt(curl, CURLOPT_PASSWORD, "…"), define('PASSWORD', '…'), getenv("TOKEN", "…"): the
+    // quoted argument after a name-like one.
+    const v = readValue(text, skipSpaces(text, k + 1));
+    value = v?.quoted ? v : undefined;
+  } else if (gap) {
+    const v = readValue(text, k);
+    const sqlUnquoted =
+      tier === "password" && SQL_BEFORE_PASSWORD.test(text.slice(Math.max(0, nameStart - 24), nameStart));
+    // `--password …` takes the next word; `#define PASSWORD "…"` and SQL take a quoted one.
+    if (v && (cliFlag || v.quoted || sqlUnquoted) && tier !== "key") value = v;
+  }
+  if (!value) return undefined;
+  if (tier === "secret" && /auth|bearer/i.test(name)) value = skipAuthScheme(text, value) ?? value;
+  return { ...value, accepted: acceptable(text.slice(value.start, value.end), tier, name, value.quoted) };
+}
+
+function acceptable(v: string, tier: NameTier, name: string, quoted = true): boolean {
+  if (isPlaceholder(v) || isHexConstant(v)) return false;
+  // A bare `self.password` is code; inside quotes the same text is a literal like any other.
+  if (!quoted && isCodeReference(v)) return false;
+  if (/^[-=:>]/.test(v)) return false; // another flag or separator, not a value
+  if (tier === "password") {
+    if (v.length < 4) return false;
+    // Short ambiguous names ("pass", "pw") need a value that is not a plain word or number.
+    return !/^(?:pass|pw)$/i.test(name.replace(/^[-@$]+/, "")) || charClasses(v) >= 2;
+  }
+  if (looksIllustrative(v)) return false;
+  return looksRandom(v, tier === "secret" ? 8 : 16);
+}
+
+/** "val password: String = "…"" / "def f(pw: str = "…")": skip the type to reach the value. */
+function afterTypeAnnotation(text: string, value: Value): Value | undefined {
+  const word = text.slice(value.start, value.end);
+  if (!TYPE_ANNOTATION.test(word)) return value;
+  const k = skipSpaces(text, value.next);
+  if (at(text, k) !== 61 /* = */ || at(text, k + 1) === 61 || at(text, k + 1) === 62) return value;
+  return readValue(text, skipSpaces(text, k + 1));
+}
+
+/** "Authorization: Bearer abc…" → the credential after the scheme word. */
+function skipAuthScheme(text: string, value: Value): Value | undefined {
+  const raw = text.slice(value.start, value.end);
+  const space = raw.search(/\s/);
+  if (value.quoted && space > 0 && AUTH_SCHEMES.test(raw.slice(0, space))) {
+    return { ...value, start: skipSpaces(text, value.start + space) };
+  }
+  if (!value.quoted && AUTH_SCHEMES.test(raw) && isSpaceOrTab(at(text, value.end))) {
+    return readValue(text, skipSpaces(text, value.end));
+  }
+  return value;
+}
+
+/** SQL "IDENTIFIED BY '…'" / "IDENTIFIED WITH plugin BY '…'" / "… AS '<hash>'". */
+function identifiedBy(text: string, nameEnd: number): Judged | undefined {
+  IDENTIFIED.lastIndex = nameEnd;
+  const m = IDENTIFIED.exec(text);
+  if (!m) return undefined;
+  const value = readValue(text, nameEnd + m[0].length);
+  if (!value) return undefined;
+  return { ...value, accepted: acceptable(text.slice(value.start, value.end), "password", "identified", value.quoted) };
+}
+
+/** `curl -u user:password`, `--user user:password`: the part after the first colon. */
+function userOption(text: string, nameEnd: number): Judged | undefined {
+  if (!isSpaceOrTab(at(text, nameEnd))) return undefined;
+  const value = readValue(text, skipSpaces(text, nameEnd));
+  if (!value) return undefined;
+  let colon = value.start;
+  while (colon < value.end && text.charCodeAt(colon) !== 58 /* : */) colon++;
+  if (colon >= value.end) return { ...value, accepted: false };
+  const password = text.slice(colon + 1, value.end);
+  return { ...value, start: colon + 1, accepted: !isPlaceholder(password) && password.length >= 4 };
+}
+
+function skipSpaces(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && j - i < MAX_GAP && isSpaceOrTab(text.charCodeAt(j))) j++;
+  return j;
+}
+
+/** Names followed by syntax of their own rather than "name = value". */
+const SPECIAL_NAMES = new Map<string, (text: string, nameEnd: number) => Judged | undefined>([
+  ["identified", identifiedBy],
+  ["-u", userOption],
+  ["--user", userOption],
+  ["convertto-securestring", secureString],
+]);
+
+/** `(` before the quoted name (spaces allowed): the name is a call's first argument. */
+function firstArgument(text: string, nameStart: number): boolean {
+  let p = nameStart - 2;
+  while (p >= 0 && nameStart - p < 8 && isSpaceOrTab(text.charCodeAt(p))) p--;
+  return at(text, p) === 40; /* ( */
+}
+
+/** PowerShell `ConvertTo-SecureString [-String] "…" [-AsPlainText] [-Force]`: the plain text. */
+function secureString(text: string, nameEnd: number): Judged | undefined {
+  let k = nameEnd;
+  for (let guard = 0; guard < 4; guard++) {
+    const s = skipSpaces(text, k);
+    if (s === k || at(text, s) !== 45 /* - */) break;
+    let e = s + 1;
+    while (e < text.length && e - s < 16 && isAsciiAlnum(text.charCodeAt(e))) e++;
+    k = e;
+  }
+  const start = skipSpaces(text, k);
+  if (start === k) return undefined;
+  const value = readValue(text, start);
+  if (!value) return undefined;
+  return {
+    ...value,
+    accepted: acceptable(text.slice(value.start, value.end), "password", "securestring", value.quoted),
+  };
+}
+
+/** The name is itself a string literal ("password": …, 'token' => …, &quot;pw&quot;). */
+function quoteBefore(text: string, i: number): boolean {
+  const c = at(text, i - 1);
+  return c === 34 || c === 39 || c === 96 || text.startsWith("&quot;", i - 6);
+}
+
+function skipQuote(text: string, k: number): number {
+  if (text.startsWith("&quot;", k)) return k + 6;
+  if (text.startsWith('\\"', k) || text.startsWith("\\'", k)) return k + 2;
+  const c = at(text, k);
+  return c === 34 || c === 39 || c === 96 ? k + 1 : k;
+}
+
+/** The word right before `i`, across one space ("Secret Key", "access key"). */
+function wordBefore(text: string, i: number): string {
+  let e = i;
+  while (e > 0 && i - e < 2 && isSpaceOrTab(text.charCodeAt(e - 1))) e--;
+  if (e === i) return "";
+  let s = e;
+  while (s > 0 && e - s < 24 && isAsciiAlnum(text.charCodeAt(s - 1))) s--;
+  return text.slice(s, e);
+}

@@ -1,0 +1,130 @@
+// Published token formats: a literal prefix, then a body of a known alphabet and length. The table
+// is data; `prefixed.ts` does the scanning.
+
+/** Body alphabets. */
+export const B62 = "A-Za-z0-9";
+export const B64URL = "A-Za-z0-9_-";
+export const B64 = "A-Za-z0-9+/=";
+export const HEX = "0-9a-fA-F";
+
+export interface TokenFormat {
+  /** Literal, case-sensitive prefixes. */
+  prefixes: readonly string[];
+  /** Body alphabet as regex class content, e.g. "A-Za-z0-9_-". */
+  body: string;
+  min: number;
+  max?: number;
+  /** Report only the body (for URL-embedded secrets where the prefix is a public host/path). */
+  bodyOnly?: boolean;
+  /** When set, the body must match this as a whole (shape checks beyond alphabet and length). */
+  shape?: RegExp;
+}
+
+export const TOKEN_FORMATS: readonly TokenFormat[] = [
+  // Cloud providers
+  {
+    prefixes: ["AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AGPA", "ANPA", "ANVA", "APKA", "AIPA"],
+    body: "A-Z0-9",
+    min: 16,
+    max: 16,
+  },
+  { prefixes: ["A3T"], body: "A-Z0-9", min: 17, max: 17 },
+  { prefixes: ["amzn.mws."], body: "0-9a-z-", min: 36, max: 36 },
+  { prefixes: ["da2-"], body: "a-z0-9", min: 26, max: 26 },
+  { prefixes: ["bedrock-api-key-"], body: B64, min: 30 },
+  { prefixes: ["ABSK"], body: B64, min: 100 },
+  { prefixes: ["AIza"], body: B64URL, min: 35, max: 35 },
+  { prefixes: ["ya29."], body: B64URL, min: 20 },
+  { prefixes: ["GOCSPX-"], body: B64URL, min: 24 },
+  { prefixes: ["1//0"], body: B64URL, min: 40 },
+  { prefixes: ["LTAI"], body: B62, min: 12, max: 30 },
+  { prefixes: ["dop_v1_", "doo_v1_", "dor_v1_"], body: HEX, min: 64, max: 64 },
+  { prefixes: ["hvs.", "hvb.", "hvr."], body: B64URL + ".", min: 24 },
+  { prefixes: ["HRKU-"], body: B64URL, min: 30 },
+  // Source hosting and registries
+  { prefixes: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], body: B64URL + ".", min: 30, max: 1024 },
+  { prefixes: ["github_pat_"], body: B62 + "_", min: 50 },
+  {
+    prefixes: ["glpat-", "gloas-", "gldt-", "glrt-", "glrtr-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-"],
+    body: B64URL + ".",
+    min: 20,
+  },
+  { prefixes: ["glsoat-", "glffct-", "glwt-", "GR1348941"], body: B64URL + ".", min: 20 },
+  { prefixes: ["_gitlab_session="], body: HEX, min: 32 },
+  { prefixes: ["ATBB"], body: B62, min: 28 },
+  { prefixes: ["BBDC-"], body: B64URL, min: 40 },
+  { prefixes: ["ATATT3", "ATCTT3"], body: B64URL + "=", min: 100 },
+  { prefixes: ["npm_"], body: B62, min: 36 },
+  { prefixes: ["pypi-AgE"], body: B64URL, min: 50 },
+  { prefixes: ["rubygems_"], body: HEX, min: 48, max: 48 },
+  { prefixes: ["CLOJARS_"], body: HEX, min: 60 },
+  { prefixes: ["oy2"], body: "a-z0-9", min: 43, max: 43 },
+  { prefixes: ["AKCp"], body: B62, min: 60 },
+  { prefixes: ["cmVmdGtuOjAx"], body: B64, min: 40 },
+  { prefixes: ["dckr_pat_", "dckr_oat_"], body: B64URL, min: 20 },
+  { prefixes: ["SWMTKN-1-", "SWMKEY-1-"], body: B62 + "-", min: 40 },
+  // Chat, mail and collaboration
+  { prefixes: ["xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-"], body: B62 + "-", min: 20 },
+  { prefixes: ["hooks.slack.com/services/"], body: B62 + "/_-", min: 20, bodyOnly: true },
+  {
+    prefixes: ["discord.com/api/webhooks/", "discordapp.com/api/webhooks/"],
+    body: B64URL + "/",
+    min: 60,
+    bodyOnly: true,
+  },
+  { prefixes: ["SG."], body: B64URL + ".", min: 40, shape: /^[\w-]{16,}\.[\w-]{16,}$/ },
+  { prefixes: ["xkeysib-"], body: B62 + "-", min: 64 },
+  { prefixes: ["key-"], body: HEX, min: 32, max: 32 },
+  { prefixes: ["ntn_"], body: B62, min: 40 },
+  { prefixes: ["figd_"], body: B64URL, min: 40 },
+  { prefixes: ["lin_api_"], body: B62, min: 40 },
+  { prefixes: ["PMAK-"], body: HEX + "-", min: 59 },
+  { prefixes: ["PMAT-"], body: B62, min: 26 },
+  { prefixes: ["xoxe.xoxp-"], body: B62 + "-", min: 20 },
+  // Payments and commerce
+  { prefixes: ["sk_live_", "sk_test_", "pk_live_", "pk_test_", "rk_live_", "rk_test_"], body: B62, min: 16 },
+  { prefixes: ["whsec_"], body: B62, min: 24 },
+  { prefixes: ["sq0atp-", "sq0csp-"], body: B64URL, min: 22 },
+  { prefixes: ["shpat_", "shpss_", "shpca_", "shppa_"], body: HEX, min: 32 },
+  { prefixes: ["access_token$production$", "access_token$sandbox$"], body: B62 + "$", min: 40 },
+  // AI providers
+  { prefixes: ["sk-ant-"], body: B64URL, min: 40 },
+  { prefixes: ["sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"], body: B64URL, min: 20 },
+  { prefixes: ["xai-"], body: B62, min: 70 },
+  { prefixes: ["gsk_"], body: B62, min: 48 },
+  { prefixes: ["pplx-"], body: B62, min: 40 },
+  { prefixes: ["llx-"], body: B64URL, min: 40 },
+  { prefixes: ["hf_"], body: "A-Za-z", min: 30 },
+  { prefixes: ["tgp_v1_"], body: B64URL, min: 40 },
+  { prefixes: ["tvly-"], body: B62 + "-", min: 32 },
+  // Observability, databases and platforms
+  { prefixes: ["NRAK-", "NRII-"], body: B64URL, min: 24 },
+  { prefixes: ["NRJS-", "NRBR-"], body: HEX, min: 19 },
+  { prefixes: ["sntrys_"], body: B64 + "_-", min: 50 },
+  { prefixes: ["sntryu_"], body: HEX, min: 64, max: 64 },
+  { prefixes: ["squ_", "sqp_", "sqa_"], body: HEX, min: 40 },
+  { prefixes: ["sbp_"], body: "a-z0-9_", min: 40 },
+  { prefixes: ["pscale_pw_", "pscale_tkn_", "pscale_oauth_"], body: B64URL + ".", min: 32 },
+  { prefixes: ["phx_", "phs_"], body: B62, min: 40 },
+  { prefixes: ["dapi"], body: HEX, min: 32, max: 32 },
+  { prefixes: ["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."], body: B62, min: 40 },
+  { prefixes: ["dt0c01."], body: "A-Z0-9.", min: 80 },
+  { prefixes: ["nfp_"], body: B62, min: 36 },
+  { prefixes: ["vcp_", "vci_", "vca_", "vcr_", "vck_"], body: B62, min: 40 },
+  { prefixes: ["cfat_", "cfut_", "cfk_"], body: B62, min: 40 },
+  { prefixes: ["glc_", "glsa_"], body: B64URL + "=", min: 32 },
+  { prefixes: ["dnkey-"], body: "A-Z0-9-", min: 40 },
+  { prefixes: ["ops_eyJ"], body: B64URL, min: 100 },
+  { prefixes: ["AGE-SECRET-KEY-1"], body: "A-Z0-9", min: 50 },
+  { prefixes: ["sl."], body: B64URL, min: 100 },
+  { prefixes: ["EAA"], body: B64URL, min: 60 },
+  { prefixes: ["IGQV"], body: B64URL, min: 100 },
+  { prefixes: ["AAAAAAAAAAAAAAAAAAAAA"], body: B62 + "%", min: 60 },
+  { prefixes: ["AC", "SK"], body: HEX, min: 32, max: 32, shape: /^(?:[0-9a-f]{32}|[0-9A-F]{32})$/ },
+  // NATS nkey seeds (user, account, operator): base32.
+  { prefixes: ["SU", "SA", "SO"], body: "A-Z2-7", min: 56, max: 56 },
+  // Encoded headers whose decoded form is fixed: NTLM "NTLMSSP\0", Grafana '{"k":"'.
+  { prefixes: ["TlRMTVNTUAA"], body: B64, min: 40 },
+  { prefixes: ["eyJrIjoi"], body: B64, min: 40 },
+  { prefixes: ["akab-"], body: "a-z0-9-", min: 33, max: 33 },
+];

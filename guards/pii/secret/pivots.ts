@@ -1,0 +1,92 @@
+import { PRIORITY, type Emit } from "../candidate.js";
+import { at } from "../chars.js";
+import { alphabet, countBack, countForward, tokenMayStart } from "./alphabet.js";
+import { looksIllustrative } from "./value.js";
+import type { TextIndex } from "../text-index.js";
+
+const digit = alphabet("0-9");
+const alnum = alphabet("A-Za-z0-9");
+const lowerAlnum = alphabet("a-z0-9");
+const b64url = alphabet("A-Za-z0-9_-");
+const azure = alphabet("A-Za-z0-9_~.-");
+
+/**
+ * Formats recognised by a fixed infix or suffix rather than a prefix. Each is found with a native
+ * `indexOf` on its literal, then checked with bounded loops on both sides.
+ */
+export function detectPivotTokens(text: string, emit: Emit): void {
+  const found = (start: number, end: number) => {
+    if (!looksIllustrative(text.slice(start, end))) {
+      emit({ start, end, type: "SECRET", priority: PRIORITY.secretFormat });
+    }
+  };
+  // Telegram bot token "<8–10 digit bot id>:AA<33+ base64url>".
+  pivot(text, ":AA", (p) => {
+    const id = countBack(text, p, digit, 10);
+    const body = countForward(text, p + 3, b64url, 60);
+    if (id >= 8 && id <= 10 && body >= 33 && body <= 60 && tokenMayStart(text, p - id)) found(p - id, p + 3 + body);
+  });
+  // Microsoft Entra client secret: three characters, a digit, "Q~", then 31–34 more.
+  pivot(text, "Q~", (p) => {
+    const s = p - 4;
+    const body = countForward(text, p + 2, azure, 34);
+    const head = s >= 0 && digit(text.charCodeAt(p - 1)) && countBack(text, p - 1, azure, 3) >= 3;
+    if (head && !azure(at(text, s - 1)) && body >= 31 && body <= 34 && !azure(at(text, p + 2 + body))) {
+      found(s, p + 2 + body);
+    }
+  });
+  // Terraform Cloud / HCP token "<14 alnum>.atlasv1.<60–90 base64url>".
+  pivot(text, ".atlasv1.", (p) => {
+    const head = countBack(text, p, alnum, 14);
+    const body = countForward(text, p + 9, b64url, 90);
+    if (head === 14 && body >= 60 && body <= 90 && tokenMayStart(text, p - 14)) found(p - 14, p + 9 + body);
+  });
+  // New Relic license key: 36 lower-case alphanumerics ending "NRAL".
+  pivot(text, "NRAL", (p) => {
+    if (countBack(text, p, lowerAlnum, 36) === 36 && tokenMayStart(text, p - 36) && !b64url(at(text, p + 4))) {
+      found(p - 36, p + 4);
+    }
+  });
+  // Mailchimp API key: 32 alphanumerics, "-us", data-centre number.
+  pivot(text, "-us", (p) => {
+    const dc = countForward(text, p + 3, digit, 2);
+    if (countBack(text, p, alnum, 32) === 32 && dc >= 1 && dc <= 2 && tokenMayStart(text, p - 32)) {
+      if (!b64url(at(text, p + 3 + dc))) found(p - 32, p + 3 + dc);
+    }
+  });
+  // Facebook app access token "<15–16 digit app id>|<27 base64url>".
+  pivot(text, "|", (p) => {
+    const id = countBack(text, p, digit, 16);
+    if (id >= 15 && id <= 16 && tokenMayStart(text, p - id) && countForward(text, p + 1, b64url, 27) === 27) {
+      if (!b64url(at(text, p + 28))) found(p - id, p + 28);
+    }
+  });
+}
+
+/**
+ * Discord bot tokens "<24–28 base64url, starting M/N/O>.<6>.<27–40>". They contain digits, so
+ * they lie inside the long token runs of the index; only runs with a dot are searched.
+ */
+export function detectDiscordTokens(text: string, emit: Emit, index: TextIndex): void {
+  const { data: runs, length: count } = index.tokenRuns();
+  for (let r = 0; r < count; r += 2) {
+    const runEnd = runs[r + 1] ?? 0;
+    // Anchor on ".<6 base64url>." inside the run; a plain loop stays within the run.
+    for (let p = runs[r] ?? 0; p + 8 < runEnd; p++) {
+      if (text.charCodeAt(p) !== 46 || text.charCodeAt(p + 7) !== 46) continue;
+      if (countForward(text, p + 1, b64url, 6) !== 6) continue;
+      const head = countBack(text, p, b64url, 28);
+      const tail = countForward(text, p + 8, b64url, 40);
+      const s = p - head;
+      if (head < 24 || head > 28 || !"MNO".includes(text.charAt(s)) || tail < 27 || tail > 40) continue;
+      const end = p + 8 + tail;
+      if (tokenMayStart(text, s) && at(text, end) !== 46 && !looksIllustrative(text.slice(s, end))) {
+        emit({ start: s, end, type: "SECRET", priority: PRIORITY.secretFormat });
+      }
+    }
+  }
+}
+
+function pivot(text: string, literal: string, check: (at: number) => void): void {
+  for (let p = text.indexOf(literal); p !== -1; p = text.indexOf(literal, p + 1)) check(p);
+}

@@ -1,0 +1,103 @@
+// Judging candidate secret values: placeholders, illustrative keys and how random a string looks.
+
+/** Values that name a secret rather than being one, or that mean "nothing here". */
+const NOT_SECRETS = new Set(
+  (
+    "null nil none undefined true false yes no empty blank required optional string str bytes secret " +
+    "secrets password passwd pass pwd token key apikey value hidden redacted removed masked example " +
+    "sample dummy placeholder changeme your_password your_token your_api_key todo tbd default env " +
+    "unset n/a na ... …"
+  ).split(" "),
+);
+
+/**
+ * True for values that stand in for a secret: template and shell references ("${DB_PASS}",
+ * "$PASSWORD", "%(pw)s", "{{ token }}", "<your key>"), masks ("****", "xxxx"), encrypted
+ * references ("ENC(…)"), our own redaction placeholders ("[SECRET]") and a few filler words.
+ */
+export function isPlaceholder(v: string): boolean {
+  const t = v.trim();
+  if (t.length === 0) return true;
+  if (NOT_SECRETS.has(t.toLowerCase())) return true;
+  const c0 = t.charAt(0);
+  if (c0 === "<" || c0 === "[" || c0 === "{") return true;
+  if (c0 === "$" && /^\$[{(A-Za-z_]/.test(t)) return true;
+  if (c0 === "%" && /^%[({A-Za-z]/.test(t)) return true;
+  if (/^ENC\(/i.test(t)) return true;
+  return /\*{3}|x{4}|X{4}/.test(t);
+}
+
+/**
+ * Marks of keys written for documentation rather than issued: "EXAMPLE", "xxxx", "fake",
+ * sequential runs ("123456", "abcdef", "654321") and bodies of only a few distinct characters. A
+ * random 40-character key contains any of these with negligible probability.
+ */
+export function looksIllustrative(body: string): boolean {
+  if (/example|xxxx|fake|dummy|sample/i.test(body)) return true;
+  // Words strung together ("there-are-not-the-tokens-you-want"): a sentence, not key material.
+  if (/(?:[a-z]{2,}[-_]){3}[a-z]{2,}/.test(body)) return true;
+  if (hasSequentialRun(body, 6)) return true;
+  return body.length >= 16 && new Set(body).size < 5;
+}
+
+function hasSequentialRun(s: string, min: number): boolean {
+  let up = 1;
+  let down = 1;
+  for (let i = 1; i < s.length; i++) {
+    const d = s.charCodeAt(i) - s.charCodeAt(i - 1);
+    const alnum = /[0-9a-zA-Z]/.test(s.charAt(i));
+    up = d === 1 && alnum ? up + 1 : 1;
+    down = d === -1 && alnum ? down + 1 : 1;
+    if (up >= min || down >= min) return true;
+  }
+  return false;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** How many of lower case, upper case, digits and other symbols occur. */
+export function charClasses(s: string): number {
+  return (
+    (/[a-z]/.test(s) ? 1 : 0) + (/[A-Z]/.test(s) ? 1 : 0) + (/[0-9]/.test(s) ? 1 : 0) + (/[^A-Za-z0-9]/.test(s) ? 1 : 0)
+  );
+}
+
+/** snake_case, kebab-case, dotted or CONSTANT_CASE words ("attached_file_0", "my-client-password"). */
+const WORDY = /^[a-z]+(?:[._-][a-z0-9]+)*$|^[A-Z]+(?:_[A-Z0-9]+)*$/;
+/** Words joined by separators: a name or a phrase, however long. */
+export const isWordy = (v: string): boolean => WORDY.test(v);
+
+/** A code reference ("self.password", "config.db.pass", "process.env.TOKEN"). */
+const DOTTED_IDENT = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+
+/**
+ * Whether a value assigned to a secret-named field looks like key material rather than prose or
+ * an identifier: long enough, several character classes, enough entropy.
+ */
+export function looksRandom(v: string, minLen: number): boolean {
+  if (v.length < minLen) return false;
+  if (WORDY.test(v) || DOTTED_IDENT.test(v)) return false;
+  if (/^0x[0-9a-f]+$/i.test(v)) return false; // numeric constants and bit masks
+  const classes = charClasses(v);
+  const h = entropy(v);
+  if (h < 2.5) return false;
+  if (classes >= 3) return true;
+  if (classes === 2 && /[0-9]/.test(v)) return true;
+  return v.length >= 20 && classes >= 2 && h >= 3.3;
+}
+
+/** A code reference such as `self.password` (only meaningful for unquoted values). */
+export const isCodeReference = (v: string): boolean => DOTTED_IDENT.test(v);
+
+/** Hexadecimal constants and bit masks ("0x1f2e3d4c"): numbers, not passwords. */
+export const isHexConstant = (v: string): boolean => /^0x[0-9a-f]+$/i.test(v);

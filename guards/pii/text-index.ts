@@ -1,0 +1,105 @@
+import { isDigit } from "./chars.js";
+
+/** Shortest run of token characters that can hold a key or token with a published format. */
+export const MIN_TOKEN_RUN = 16;
+
+// Characters keys and tokens are written with: base64, base64url and hex letters plus the
+// separators of their formats.
+const TOKEN_CHAR = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.+/=$%~") {
+  TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+}
+const isTokenChar = (c: number): boolean => c < 128 && TOKEN_CHAR[c] === 1;
+
+/** A growable list of [start, end) pairs stored flat in an Int32Array (cheap for dense text). */
+export class RunList {
+  data = new Int32Array(64);
+  length = 0;
+
+  push(start: number, end: number): void {
+    if (this.length + 2 > this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = start;
+    this.data[this.length++] = end;
+  }
+}
+
+/**
+ * Landmarks of one text, computed once per `findPii` call and shared by the detectors, so that
+ * they visit only the places that matter instead of every character:
+ * - digit runs (cards, phones, SSNs, IPv4), found with a native regex search;
+ * - long runs of token characters that contain a digit or an underscore (where API keys and
+ *   tokens live: random keys of 16+ characters practically always contain a digit, and the
+ *   letters-only formats have an underscore in their prefix), grown outwards from those seeds.
+ * Both lists are flat arrays of [start, end) pairs in text order.
+ */
+export class TextIndex {
+  private digits: RunList | undefined;
+  private tokens: RunList | undefined;
+
+  constructor(readonly text: string) {}
+
+  digitRuns(): RunList {
+    return (this.digits ??= findDigitRuns(this.text));
+  }
+
+  tokenRuns(): RunList {
+    if (this.tokens) return this.tokens;
+    const { text } = this;
+    const runs = new RunList();
+    const { data: digits, length: digitCount } = this.digitRuns();
+    let underscore = text.indexOf("_");
+    let covered = 0;
+    let d = 0;
+    // Merge the two seed streams (digit runs, underscores) in text order.
+    for (;;) {
+      const nextDigit = d < digitCount ? (digits[d] ?? 0) : Infinity;
+      const next = Math.min(nextDigit, underscore === -1 ? Infinity : underscore);
+      if (next === Infinity) break;
+      if (next === nextDigit) d += 2;
+      else underscore = text.indexOf("_", underscore + 1);
+      if (next < covered) continue;
+      let s = next;
+      while (s > 0 && isTokenChar(text.charCodeAt(s - 1))) s--;
+      let e = next + 1;
+      while (e < text.length && isTokenChar(text.charCodeAt(e))) e++;
+      covered = e;
+      if (e - s >= MIN_TOKEN_RUN) runs.push(s, e);
+    }
+    return (this.tokens = runs);
+  }
+}
+
+/**
+ * Digit runs. A native `test` loop is fastest while runs are sparse (ordinary text); once they
+ * turn dense (one per 16 characters or more), a plain loop finishes the text more cheaply.
+ */
+function findDigitRuns(text: string): RunList {
+  const runs = new RunList();
+  const re = /[0-9]+/g;
+  while (re.test(text)) {
+    const end = re.lastIndex;
+    let start = end - 1;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    runs.push(start, end);
+    if (runs.length > 2048 && runs.length * 8 > end) return denseTail(text, runs, end);
+  }
+  return runs;
+}
+
+function denseTail(text: string, runs: RunList, from: number): RunList {
+  let start = -1;
+  for (let i = from; i < text.length; i++) {
+    if (isDigit(text.charCodeAt(i))) {
+      if (start === -1) start = i;
+    } else if (start !== -1) {
+      runs.push(start, i);
+      start = -1;
+    }
+  }
+  if (start !== -1) runs.push(start, text.length);
+  return runs;
+}

@@ -1,0 +1,246 @@
+// Span-level precision and recall of the PII/secret guard on the labelled data
+// (`npm run eval:pii -- [--data path] [--errors N] [--json]`).
+//
+// Matching rule: a detection and a labelled span match when they have the same type and their
+// intersection covers at least half of the longer of the two (so neither a sliver nor a span
+// swallowing its context counts). Exact-offset figures are printed alongside. Labelled spans of
+// one type that overlap each other (credential rules often nest, e.g. a key id inside a signed-URL
+// credential, or the same value under two rule names) form one item, found when any member
+// matches. A detection whose type is outside the row's `scope` is unlabelled, not a false
+// positive; rows whose spans are null (not labelled) are skipped.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findPii } from "../guards/pii/index.js";
+import { PII_TYPES, type PiiSpan, type PiiType } from "../guards/types.js";
+
+interface Gold {
+  start: number;
+  end: number;
+  type: string;
+  orig_type?: string;
+}
+interface Row {
+  id: string;
+  source: string;
+  text: string;
+  spans: Gold[] | null;
+  scope: string[];
+  contains_pii: boolean;
+}
+
+interface Tally {
+  gold: number;
+  found: number;
+  exactFound: number;
+  predicted: number;
+  correct: number;
+  exactCorrect: number;
+  unlabelled: number;
+}
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+function parseArgs(argv: string[]) {
+  const get = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  return {
+    data: resolve(get("--data") ?? resolve(repoRoot, "../shared/data/pii-dev.jsonl")),
+    errors: Number(get("--errors") ?? 0),
+    json: argv.includes("--json"),
+  };
+}
+
+const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) =>
+  Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+const matches = (p: PiiSpan, g: Gold) =>
+  p.type === g.type && overlap(p, g) * 2 >= Math.max(p.end - p.start, g.end - g.start);
+const exact = (p: PiiSpan, g: Gold) => p.type === g.type && p.start === g.start && p.end === g.end;
+
+/** Same-type labelled spans that overlap are one item. */
+function clusters(gold: Gold[]): Gold[][] {
+  const sorted = [...gold].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Gold[][] = [];
+  let cur: Gold[] = [];
+  let curEnd = -1;
+  for (const g of sorted) {
+    if (cur.length > 0 && g.start < curEnd) {
+      cur.push(g);
+      curEnd = Math.max(curEnd, g.end);
+    } else {
+      if (cur.length > 0) out.push(cur);
+      cur = [g];
+      curEnd = g.end;
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+const emptyTally = (): Tally => ({
+  gold: 0,
+  found: 0,
+  exactFound: 0,
+  predicted: 0,
+  correct: 0,
+  exactCorrect: 0,
+  unlabelled: 0,
+});
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const rows = readFileSync(args.data, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Row);
+
+  const tallies = new Map<string, Tally>(); // key: `${source}\t${type}`
+  const tally = (source: string, type: string) => {
+    const key = `${source}\t${type}`;
+    let t = tallies.get(key);
+    if (!t) tallies.set(key, (t = emptyTally()));
+    return t;
+  };
+  const secretByRule = new Map<string, { gold: number; found: number }>();
+  const errors: string[] = [];
+  let skipped = 0;
+  let checksumRows = 0;
+  let checksumHits = 0;
+  const checksumOther: string[] = [];
+  let elapsed = 0;
+  let chars = 0;
+
+  for (const row of rows) {
+    if (row.spans === null) {
+      skipped++;
+      continue;
+    }
+    const t0 = performance.now();
+    const preds = findPii(row.text);
+    elapsed += performance.now() - t0;
+    chars += row.text.length;
+    const inScope = (type: string) => row.scope.includes(type);
+
+    for (const type of PII_TYPES) {
+      const predsT = preds.filter((p) => p.type === type);
+      const t = tally(row.source, type);
+      if (!inScope(type)) {
+        t.unlabelled += predsT.length;
+        continue;
+      }
+      const goldT = row.spans.filter((g) => g.type === type);
+      for (const cluster of clusters(goldT)) {
+        t.gold++;
+        const hit = predsT.some((p) => cluster.some((g) => matches(p, g)));
+        if (hit) t.found++;
+        if (predsT.some((p) => cluster.some((g) => exact(p, g)))) t.exactFound++;
+        if (type === "SECRET") {
+          const rule = cluster[0]?.orig_type ?? "?";
+          const r = secretByRule.get(rule) ?? { gold: 0, found: 0 };
+          r.gold++;
+          if (hit) r.found++;
+          secretByRule.set(rule, r);
+        }
+        if (!hit && errors.length < args.errors * 2) {
+          const g = cluster[0];
+          if (g)
+            errors.push(`FN ${type} ${row.id} ${JSON.stringify(row.text.slice(g.start, g.end))} in ${clip(row.text)}`);
+        }
+      }
+      for (const p of predsT) {
+        t.predicted++;
+        if (goldT.some((g) => matches(p, g))) t.correct++;
+        else if (errors.length < args.errors * 2) {
+          errors.push(`FP ${type} ${row.id} ${JSON.stringify(row.text.slice(p.start, p.end))} in ${clip(row.text)}`);
+        }
+        if (goldT.some((g) => exact(p, g))) t.exactCorrect++;
+      }
+    }
+
+    // Invalid-checksum examples: card/IBAN test rows with nothing labelled.
+    const checksumScope = row.scope.length === 1 && (inScope("CREDIT_CARD") || inScope("IBAN"));
+    if (row.source === "presidio-recognizer-tests" && checksumScope && row.spans.length === 0) {
+      checksumRows++;
+      for (const p of preds) {
+        if (p.type === "CREDIT_CARD" || p.type === "IBAN") checksumHits++;
+        else checksumOther.push(`${row.id} ${p.type} ${JSON.stringify(row.text.slice(p.start, p.end))}`);
+      }
+    }
+  }
+
+  if (args.json) {
+    const out = [...tallies].map(([k, t]) => ({ key: k, ...t }));
+    process.stdout.write(`${JSON.stringify({ tallies: out, checksumRows, checksumHits, skipped })}\n`);
+    return;
+  }
+  report(tallies, secretByRule, { skipped, checksumRows, checksumHits, checksumOther, elapsed, chars });
+  if (errors.length > 0)
+    process.stdout.write(`\nErrors (first ${args.errors} of each kind):\n${pick(errors, args.errors)}\n`);
+}
+
+function pick(errors: string[], n: number): string {
+  const fns = errors.filter((e) => e.startsWith("FN")).slice(0, n);
+  const fps = errors.filter((e) => e.startsWith("FP")).slice(0, n);
+  return [...fns, ...fps].join("\n");
+}
+
+const clip = (s: string) => JSON.stringify(s.length > 160 ? `${s.slice(0, 160)}…` : s);
+const ratio = (a: number, b: number) => (b === 0 ? "   -  " : (a / b).toFixed(3).padStart(6));
+
+function report(
+  tallies: Map<string, Tally>,
+  secretByRule: Map<string, { gold: number; found: number }>,
+  info: {
+    skipped: number;
+    checksumRows: number;
+    checksumHits: number;
+    checksumOther: string[];
+    elapsed: number;
+    chars: number;
+  },
+): void {
+  const line = (label: string, t: Tally) =>
+    `${label.padEnd(42)} ${String(t.gold).padStart(5)} ${String(t.predicted).padStart(5)}  ` +
+    `${ratio(t.correct, t.predicted)} ${ratio(t.found, t.gold)}   ${ratio(t.exactCorrect, t.predicted)} ` +
+    `${ratio(t.exactFound, t.gold)}   ${String(t.unlabelled).padStart(5)}`;
+  const out: string[] = [];
+  out.push("Matching: same type and overlap >= 50% of the longer span (exact offsets shown too).");
+  out.push("Detections outside a row's scope are counted as unlabelled, not as false positives.\n");
+  out.push(`${"source / type".padEnd(42)}  gold  pred  precis recall   exactP exactR   unlab`);
+  const sources = [...new Set([...tallies.keys()].map((k) => k.split("\t")[0] ?? ""))].sort();
+  const pooled = new Map<PiiType, Tally>();
+  for (const source of sources) {
+    out.push(source);
+    for (const type of PII_TYPES) {
+      const t = tallies.get(`${source}\t${type}`);
+      if (!t || (t.gold === 0 && t.predicted === 0 && t.unlabelled === 0)) continue;
+      out.push(line(`  ${type}`, t));
+      const p = pooled.get(type) ?? emptyTally();
+      for (const k of Object.keys(p) as Array<keyof Tally>) p[k] += t[k];
+      pooled.set(type, p);
+    }
+  }
+  out.push("all sources");
+  for (const type of PII_TYPES) {
+    const t = pooled.get(type);
+    if (t) out.push(line(`  ${type}`, t));
+  }
+  out.push("\nSECRET recall by credsweeper rule (rules with >= 3 labelled items):");
+  for (const [rule, r] of [...secretByRule].sort((a, b) => b[1].gold - a[1].gold)) {
+    if (r.gold >= 3)
+      out.push(
+        `  ${rule.padEnd(40)} ${String(r.found).padStart(4)}/${String(r.gold).padEnd(4)} ${ratio(r.found, r.gold)}`,
+      );
+  }
+  out.push(
+    `\nInvalid-checksum card/IBAN test rows: ${info.checksumRows}; CREDIT_CARD/IBAN detections on them: ${info.checksumHits}`,
+  );
+  if (info.checksumOther.length > 0) out.push(`  other-type detections on them: ${info.checksumOther.join("; ")}`);
+  out.push(`Rows skipped (spans not labelled): ${info.skipped}`);
+  out.push(`findPii time: ${info.elapsed.toFixed(0)} ms for ${(info.chars / 1e6).toFixed(2)} M chars`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main();

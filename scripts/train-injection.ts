@@ -1,0 +1,44 @@
+// Trains the injection guard's model on the training split and writes guards/injection/weights.json.
+// Usage: tsx scripts/train-injection.ts [--data path] [--out path] [--seed n] [--test-fraction f]
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_TRAINING, parseRows, trainInjectionModel } from "../guards/injection/training.js";
+import type { Figures } from "../guards/injection/metrics.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values } = parseArgs({
+  options: {
+    data: { type: "string", default: "../shared/data/injection-dev.jsonl" },
+    out: { type: "string", default: "guards/injection/weights.json" },
+    seed: { type: "string", default: String(DEFAULT_TRAINING.seed) },
+    "test-fraction": { type: "string", default: String(DEFAULT_TRAINING.testFraction) },
+  },
+});
+
+const dataPath = resolve(root, values.data);
+const bytes = readFileSync(dataPath);
+const rows = parseRows(bytes.toString("utf8"));
+const options = { ...DEFAULT_TRAINING, seed: Number(values.seed), testFraction: Number(values["test-fraction"]) };
+
+const started = performance.now();
+const { file, validation } = trainInjectionModel(rows, options, {
+  // Relative to the repository, so the file does not depend on where it was trained.
+  data: relative(root, dataPath),
+  dataSha256: createHash("sha256").update(bytes).digest("hex"),
+});
+const json = `${JSON.stringify(file, null, 2)}\n`;
+const outPath = resolve(root, values.out);
+writeFileSync(outPath, json);
+
+const pct = (x: number | undefined): string => (x === undefined ? "  -  " : x.toFixed(3));
+const line = (name: string, f: Figures): string =>
+  `${name.padEnd(10)} n=${String(f.count).padStart(5)}  recall=${pct(f.recall)}  fpr=${pct(f.fpr)}  precision=${pct(f.precision)}`;
+console.log(`rows: ${rows.length} (training split ${file.training.trainRows}; test rows untouched)`);
+console.log(`validation (out-of-fold, ${options.folds} folds) at the chosen thresholds:`);
+console.log(`  ${line("user", validation.user)}  threshold=${file.thresholds.user}`);
+console.log(`  ${line("untrusted", validation.untrusted)}  threshold=${file.thresholds.untrusted}`);
+console.log(`weights: ${file.count} non-zero, ${(json.length / 1024).toFixed(1)} KiB -> ${relative(root, outPath)}`);
+console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
