@@ -7,7 +7,7 @@ import type { Decision } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
 import type { KeelTool } from "../tools/types.js";
 import { createRedactor, type Guards } from "../guards/index.js";
-import { memoryLogger } from "../runtime/logger.js";
+import { memoryLogger, type Logger } from "../runtime/logger.js";
 import { openTestDatabase } from "./db.js";
 import { randomUUID } from "node:crypto";
 
@@ -28,6 +28,8 @@ export interface Harness {
   caller: TurnCaller;
   /** Every log line of this harness's agent, parsed. */
   logs: Record<string, unknown>[];
+  /** The agent's logger (redacting, writing into `logs`). */
+  logger: Logger;
   say(message: string, events?: TurnEvents, signal?: AbortSignal): Promise<TurnOutcome>;
   decide(...decisions: Decision[]): Promise<TurnOutcome>;
   outbox(): Promise<{ to_address: string; subject: string; body: string }[]>;
@@ -68,6 +70,7 @@ export async function startHarness(
     db,
     caller,
     logs,
+    logger,
     say: (message, events, signal) => runTurn(agent, { message }, caller, events, signal),
     decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller),
     outbox: async () =>
