@@ -9,6 +9,7 @@ import type { AgentDeps } from "../nodes/deps.js";
 import { DEFAULT_SYSTEM_PROMPT } from "../nodes/prompts.js";
 import type { KeelConfig } from "../runtime/config.js";
 import { ModelClient } from "../runtime/model.js";
+import { createTracing, type Tracing } from "../runtime/tracing.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
 import { createBuiltinTools, createToolRegistry } from "../tools/index.js";
@@ -19,6 +20,8 @@ export interface Keel {
   database: Database;
   /** Set when no API key is configured and the built-in fake model serves the demo. */
   offlineModelUrl: string | undefined;
+  /** LangSmith tracing (inert unless LANGSMITH_TRACING is on), redacted before sending. */
+  tracing: Tracing;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,9 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     await fake?.close();
     throw err;
   }
-  const logger = createLogger(config.logLevel, { redact: createRedactor(guardOptionsOf(config)) });
+  const redactor = createRedactor(guardOptionsOf(config));
+  const logger = createLogger(config.logLevel, { redact: redactor });
+  const tracing = createTracing(config.tracing, redactor);
   const agent = compileAgent(
     createAgentDeps(config, { fake, pool: async () => database.pool, logger }),
     database.saver,
@@ -43,10 +48,11 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     agent,
     database,
     offlineModelUrl: fake?.baseUrl,
+    tracing,
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([database.close(), fake?.close()]);
+      await Promise.allSettled([database.close(), fake?.close(), tracing.flush()]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Command } from "@langchain/langgraph";
 import type { AgentStateValue, StopReason } from "../graphs/state.js";
 import type { Agent } from "../graphs/agent.js";
@@ -38,18 +39,36 @@ export type TurnOutcome =
 export type TurnInput = { message: string } | { resume: HITLResponse };
 
 /** Runs one turn to its end or to an approval pause, streaming tokens and tool activity. */
+export interface TurnOptions {
+  events?: TurnEvents;
+  signal?: AbortSignal;
+  /** Run callbacks, e.g. the redacting LangSmith tracer. */
+  callbacks?: BaseCallbackHandler[];
+}
+
 export async function runTurn(
   agent: Agent,
   input: TurnInput,
   caller: TurnCaller,
-  events: TurnEvents = {},
-  signal?: AbortSignal,
+  { events = {}, signal, callbacks }: TurnOptions = {},
 ): Promise<TurnOutcome> {
   const config = {
     configurable: { thread_id: caller.threadId },
     context: { userId: caller.userId, role: caller.role, maxSteps: caller.maxSteps },
   };
-  const options = { ...config, streamMode: ["messages", "updates"] as ("messages" | "updates")[], signal };
+  const options = {
+    ...config,
+    streamMode: ["messages", "updates"] as ("messages" | "updates")[],
+    signal,
+    ...(callbacks?.length
+      ? {
+          callbacks,
+          runName: "keel-turn",
+          tags: ["keel"],
+          metadata: { thread_id: caller.threadId, user_id: caller.userId, role: caller.role },
+        }
+      : {}),
+  };
   const stream =
     "message" in input
       ? await agent.stream({ messages: [new HumanMessage(input.message)] }, options)

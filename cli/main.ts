@@ -151,11 +151,12 @@ async function turnWithApprovals(
             `\n  ← ${name} ${result.ok ? `ok ${JSON.stringify(result.data)}` : `${result.error.code}: ${result.error.message}`}`,
           ),
       };
-  let outcome = await runTurn(keel.agent, input, caller, events);
+  const callbacks = keel.tracing.callbacks;
+  let outcome = await runTurn(keel.agent, input, caller, { events, callbacks });
   while (outcome.status === "interrupted" && rl) {
     streamed = false;
     const decisions = await askDecisions(rl, outcome.request, out);
-    outcome = await runTurn(keel.agent, { resume: { decisions } }, caller, events);
+    outcome = await runTurn(keel.agent, { resume: { decisions } }, caller, { events, callbacks });
   }
   if (!quiet) {
     if (outcome.status === "done" && !streamed) out(`\nkeel> ${outcome.answer}`);

@@ -27,7 +27,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ OPENAI_API_KEY: "sk-x", MAX_STEPS: "3", LANGSMITH_TRACING: "yes", DATABASE_URL: "" });
     expect(config.model.offline).toBe(false);
     expect(config.limits.maxSteps).toBe(3);
-    expect(config.tracing).toBe(true);
+    expect(config.tracing.enabled).toBe(true);
     expect(config.database.url).toBeUndefined();
   });
 

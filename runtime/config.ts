@@ -74,6 +74,11 @@ export const EnvSchema = z.object({
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LANGSMITH_TRACING: bool(false),
+  LANGSMITH_API_KEY: optionalString,
+  LANGSMITH_ENDPOINT: url,
+  LANGSMITH_PROJECT: z.string().min(1).default("keel"),
+  /** Longest wait for traces to reach LangSmith at shutdown; an unreachable endpoint never stalls exit. */
+  LANGSMITH_FLUSH_TIMEOUT_MS: int(2_000, 0, 60_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -108,7 +113,13 @@ export interface KeelConfig {
   };
   identity: { userId: string; role: "viewer" | "member" | "admin" };
   logLevel: Env["LOG_LEVEL"];
-  tracing: boolean;
+  tracing: {
+    enabled: boolean;
+    apiKey: string | undefined;
+    endpoint: string | undefined;
+    project: string;
+    flushTimeoutMs: number;
+  };
 }
 
 /** Parse the environment; a bad value stops start-up naming the variable and what it accepts. */
@@ -165,7 +176,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },
     logLevel: e.LOG_LEVEL,
-    tracing: e.LANGSMITH_TRACING,
+    tracing: {
+      enabled: e.LANGSMITH_TRACING,
+      apiKey: e.LANGSMITH_API_KEY,
+      endpoint: e.LANGSMITH_ENDPOINT,
+      project: e.LANGSMITH_PROJECT,
+      flushTimeoutMs: e.LANGSMITH_FLUSH_TIMEOUT_MS,
+    },
   };
 }
 

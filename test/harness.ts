@@ -1,3 +1,4 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { createAgentDeps, guardOptionsOf } from "../app/keel.js";
 import { runTurn, type TurnCaller, type TurnEvents, type TurnOutcome } from "../app/turn.js";
 import type { Database } from "../checkpoint/index.js";
@@ -47,6 +48,7 @@ export async function startHarness(
     role?: TurnCaller["role"];
     tools?: readonly KeelTool[];
     guards?: Guards;
+    callbacks?: BaseCallbackHandler[];
   } = {},
 ): Promise<Harness> {
   const fake = await startFakeOpenAI({ responder });
@@ -71,8 +73,9 @@ export async function startHarness(
     caller,
     logs,
     logger,
-    say: (message, events, signal) => runTurn(agent, { message }, caller, events, signal),
-    decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller),
+    say: (message, events, signal) =>
+      runTurn(agent, { message }, caller, { events, signal, callbacks: options.callbacks }),
+    decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller, { callbacks: options.callbacks }),
     outbox: async () =>
       (
         await db.pool.query<{ to_address: string; subject: string; body: string }>(
