@@ -20,6 +20,8 @@ export interface Keel {
   database: Database;
   /** Set when no API key is configured and the built-in fake model serves the demo. */
   offlineModelUrl: string | undefined;
+  /** The guards the agent runs with; front ends use them to redact what they stream. */
+  guards: Guards;
   /** LangSmith tracing (inert unless LANGSMITH_TRACING is on), redacted before sending. */
   tracing: Tracing;
   close(): Promise<void>;
@@ -39,15 +41,14 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
   const redactor = createRedactor(guardOptionsOf(config));
   const logger = createLogger(config.logLevel, { redact: redactor });
   const tracing = createTracing(config.tracing, redactor);
-  const agent = compileAgent(
-    createAgentDeps(config, { fake, pool: async () => database.pool, logger }),
-    database.saver,
-  );
+  const deps = createAgentDeps(config, { fake, pool: async () => database.pool, logger });
+  const agent = compileAgent(deps, database.saver);
   let closed = false;
   return {
     agent,
     database,
     offlineModelUrl: fake?.baseUrl,
+    guards: deps.guards,
     tracing,
     async close() {
       if (closed) return;

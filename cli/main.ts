@@ -11,6 +11,7 @@ import {
   type TurnInput,
   type TurnOutcome,
 } from "../app/turn.js";
+import { StreamRedactor } from "../guards/stream-redactor.js";
 import { type HITLRequest, HITLResponseSchema, type HITLResponse } from "../nodes/approval-schema.js";
 import { loadConfig } from "../runtime/config.js";
 import { isKeelError } from "../runtime/errors.js";
@@ -137,15 +138,26 @@ async function turnWithApprovals(
   quiet: boolean,
 ): Promise<TurnOutcome> {
   let streamed = false;
+  // Streamed tokens pass through the same redaction as the stored answer.
+  let redactor = new StreamRedactor(keel.guards.redactText);
+  const show = (text: string): void => {
+    if (!text) return;
+    if (!streamed) out("\nkeel> ");
+    streamed = true;
+    out(text);
+  };
+  const flush = (): void => {
+    show(redactor.end());
+    redactor = new StreamRedactor(keel.guards.redactText);
+  };
   const events: TurnEvents = quiet
     ? {}
     : {
-        onToken: (text) => {
-          if (!streamed) out("\nkeel> ");
-          streamed = true;
-          out(text);
+        onToken: (text) => show(redactor.push(text)),
+        onToolCall: (call) => {
+          flush();
+          out(`\n  → ${call.name} ${JSON.stringify(call.args)}`);
         },
-        onToolCall: (call) => out(`\n  → ${call.name} ${JSON.stringify(call.args)}`),
         onToolResult: ({ name, result }) =>
           out(
             `\n  ← ${name} ${result.ok ? `ok ${JSON.stringify(result.data)}` : `${result.error.code}: ${result.error.message}`}`,
@@ -159,6 +171,7 @@ async function turnWithApprovals(
     outcome = await runTurn(keel.agent, { resume: { decisions } }, caller, { events, callbacks });
   }
   if (!quiet) {
+    flush();
     if (outcome.status === "done" && !streamed) out(`\nkeel> ${outcome.answer}`);
     out(
       `\n${formatUsage(outcome.usage, outcome.threadUsage)}${outcome.status === "done" ? ` · ${outcome.stopReason}` : " · waiting for approval"}\n`,
