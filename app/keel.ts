@@ -93,6 +93,6 @@ export function createAgentDeps(
 }
 
 export function guardOptionsOf(config: KeelConfig): GuardOptions {
-  const { toolOutput, redaction, hashKey } = config.guards;
-  return { toolOutput, redaction, ...(hashKey ? { hashKey } : {}) };
+  const { toolOutput, redaction, hashKey, blockScore } = config.guards;
+  return { toolOutput, redaction, blockScore, ...(hashKey ? { hashKey } : {}) };
 }

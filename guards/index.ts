@@ -10,6 +10,11 @@ export const GuardOptionsSchema = z.object({
   redaction: z.enum(["redact", "mask", "hash"]).default("redact"),
   /** Key for the `hash` strategy, so hashes are stable within a deployment and not guessable. */
   hashKey: z.string().min(1).optional(),
+  /**
+   * User input is refused when a rule or hidden-content signal fired, or the score reaches this;
+   * a detection resting on the statistical model alone below it is flagged and answered.
+   */
+  blockScore: z.number().min(0).max(1).default(0.8),
 });
 export type GuardOptions = z.input<typeof GuardOptionsSchema>;
 
@@ -17,6 +22,17 @@ export interface InputCheck {
   /** The message with invisible and smuggling characters removed: what the model should read. */
   clean: string;
   verdict: InjectionVerdict;
+  action: "allow" | "flag" | "block";
+}
+
+/**
+ * Refusing a user is costly, so a refusal needs more than a borderline statistical score: a rule
+ * or hidden-content signal, or a score at `blockScore`. Pure, for unit tests.
+ */
+export function inputAction(verdict: InjectionVerdict, blockScore: number): InputCheck["action"] {
+  if (verdict.label !== "injection") return "allow";
+  const onlyModel = verdict.reasons.every((r) => r.startsWith("model:"));
+  return !onlyModel || verdict.score >= blockScore ? "block" : "flag";
 }
 
 /** The guards as the graph uses them: one object, injected, no globals. */
@@ -42,7 +58,8 @@ export function createGuards(options: GuardOptions = {}, classifier?: InjectionD
   return {
     toolOutputPolicy: settings.toolOutput,
     async checkInput(text) {
-      return { clean: normalizeText(text).clean, verdict: await detect(text, "user") };
+      const verdict = await detect(text, "user");
+      return { clean: normalizeText(text).clean, verdict, action: inputAction(verdict, settings.blockScore) };
     },
     checkToolOutput: (text) => detect(text, "untrusted"),
     redactText: (text) =>

@@ -1,8 +1,9 @@
 /**
- * Finds encoded runs (base64, hex, percent-encoding) that decode to readable text, so an
- * instruction wrapped in an encoding is scanned like any other. Random-looking data stays
- * undecoded: a payload is kept only when it is valid UTF-8 and mostly letters and spaces.
- * Work and output are capped, so a text full of encoded-looking runs costs linear time.
+ * Finds encoded runs (base64, hex, percent-encoding, Morse) that decode to readable text, so an
+ * instruction wrapped in an encoding is scanned like any other; rot13 has no telltale alphabet
+ * and is tried only when the text names it. Random-looking data stays undecoded: a payload is
+ * kept only when it is valid UTF-8 and mostly letters and spaces. Candidates examined and output
+ * produced are capped, so a text full of encoded-looking runs still costs linear time.
  */
 
 export interface DecodeLimits {
@@ -159,7 +160,12 @@ export interface DecodeResult {
   count: number;
 }
 
-export function decodePayloads(text: string, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
+/** `hint`: the text lowercased (the folded form), used to look for cipher names cheaply. */
+export function decodePayloads(
+  text: string,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  hint?: string,
+): DecodeResult {
   const payloads: string[] = [];
   let produced = 0;
   let examined = 0;
@@ -221,6 +227,7 @@ export function decodePayloads(text: string, limits: DecodeLimits = DEFAULT_DECO
 
   const count = payloads.length;
   // rot13 has no telltale alphabet; decode only when the text itself names the cipher.
-  if ((text.includes("13") || /aesar/i.test(text)) && ROT13_HINT.test(text)) keep(rot13(text.slice(0, limits.maxRun)));
+  const named = hint === undefined ? ROT13_HINT.test(text) : /rot.?13|caesar/.test(hint) && ROT13_HINT.test(hint);
+  if (named) keep(rot13(text.slice(0, limits.maxRun)));
   return { payloads, count };
 }

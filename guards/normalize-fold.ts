@@ -48,10 +48,24 @@ const LEET_WORDS = new Set(
   ).split(" "),
 );
 
-const LEET_MAP = pairs("0o 3e 4a 5s 7t 8b 9g @a $s !i");
+/** The letter each leetspeak character stands for, by char code (0: none); "1" and "|" are i or l. */
+const LEET_LETTER = new Uint8Array(128);
+for (const [from, to] of pairs("0o 3e 4a 5s 7t 8b 9g @a $s !i")) LEET_LETTER[from.charCodeAt(0)] = to.charCodeAt(0);
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Hashes of the vocabulary, so most tokens are rejected before any string is built. */
+const LEET_HASHES = new Set([...LEET_WORDS].map((word) => hashCodes(Array.from(word, (c) => c.charCodeAt(0)))));
+
+function hashCodes(codes: readonly number[]): number {
+  let h = FNV_OFFSET;
+  for (const c of codes) h = Math.imul(h ^ c, FNV_PRIME);
+  return h | 0;
+}
 
 /** Combining marks of Latin/Greek/Cyrillic and the blocks "zalgo" text stacks on letters. */
+// eslint-disable-next-line no-misleading-character-class -- a class of combining marks is the point
 const MARKS = /[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
+// eslint-disable-next-line no-misleading-character-class -- a class of combining marks is the point
 const STACKED_MARKS = /[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]{3,}/g;
 /**
  * Letters of the scripts look-alikes come from (Latin, Greek, Cyrillic, Armenian, phonetic). Explicit
@@ -59,24 +73,24 @@ const STACKED_MARKS = /[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE
  */
 const WORD_CHAR = /[a-z0-9\u00C0-\u024F\u0250-\u02AF\u0370-\u058F\u1D00-\u1D7F\uA720-\uA7FF]/;
 const ASCII_LETTER = /[a-z]/;
-const NON_ASCII = /[^\u0000-\u007F]/;
+const NON_ASCII = /[\u0080-\uFFFF]/;
 /**
  * Letters that carry diacritics (Latin, Greek) and combining marks: only these runs are
  * decomposed, so text in other scripts (and Hangul, which decomposition would split) is untouched
  * and ordinary text pays nothing.
  */
-const ACCENTED_RUN = /[\u00C0-\u024F\u0370-\u03FF\u1E00-\u1FFF\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]+/g;
+const ACCENTED_RUN =
+  // eslint-disable-next-line no-misleading-character-class -- a class of combining marks is the point
+  /[\u00C0-\u024F\u0370-\u03FF\u1E00-\u1FFF\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]+/g;
 
 /**
  * Single letters or digits, each standing alone, separated by 1–3 spacing marks. The separator
  * class and the letter class are disjoint, so the regex cannot backtrack more than 3 steps a piece.
  */
 const SPACED_RUN = /\b[a-z0-9](?:[ .\-_*~/]{1,3}[a-z0-9]\b){2,}/g;
-const SPACED_PIECE = /([a-z0-9])([^a-z0-9]*)/g;
 
 /** A letter next to a digit or @$!: where leetspeak can start. No quantifiers, so it is linear. */
 const LEET_SEED = /[a-z][0-9@$!]|[0-9@$!][a-z]/g;
-const LEET_CHAR = /[a-z0-9@$!]/;
 const HAS_LEET = /[0-9@$!]/;
 
 function foldHomoglyphs(text: string, counts: FoldCounts): string {
@@ -114,28 +128,38 @@ function foldWord(word: string, counts: FoldCounts): string {
 function joinSpaced(text: string, counts: FoldCounts): string {
   return text.replace(SPACED_RUN, (run) => {
     let letters = 0;
-    let out = "";
-    let separator: string | undefined;
-    for (const piece of run.matchAll(SPACED_PIECE)) {
-      const [, char = "", sep = ""] = piece;
-      if (char >= "a" && char <= "z") letters++;
-      out += char;
-      if (sep === "") continue;
-      // The first separator spaces the letters; a different one marks the gap between words.
-      separator ??= sep;
-      if (sep !== separator) out += " ";
+    // Pieces in an array: a run can be the whole text, and string-by-string growth is costly.
+    const out: string[] = [];
+    let gapStart = -1;
+    let first: string | undefined;
+    for (let i = 0; i < run.length; i++) {
+      const c = run.charCodeAt(i);
+      if (!isAlnum(c)) {
+        if (gapStart < 0) gapStart = i;
+        continue;
+      }
+      // The first gap spaces the letters; a different one marks the gap between words.
+      if (gapStart >= 0) {
+        const gap = run.slice(gapStart, i);
+        first ??= gap;
+        if (gap !== first) out.push(" ");
+        gapStart = -1;
+      }
+      out.push(run.charAt(i));
+      if (c >= 97) letters++;
     }
     if (letters < 2) return run;
     counts.spaced_letters++;
-    return out;
+    return out.join("");
   });
 }
 
-function leetVariants(token: string): string[] {
-  const mapped = Array.from(token, (c) => LEET_MAP.get(c) ?? c).join("");
-  return mapped.includes("1") || mapped.includes("|")
-    ? [mapped.replace(/[1|]/g, "i"), mapped.replace(/[1|]/g, "l")]
-    : [mapped];
+function isAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+}
+
+function isLeetChar(c: number): boolean {
+  return isAlnum(c) || c === 64 || c === 36 || c === 33;
 }
 
 function foldLeet(text: string, counts: FoldCounts): string {
@@ -146,23 +170,51 @@ function foldLeet(text: string, counts: FoldCounts): string {
     if (m.index < done) continue;
     // Widen to the whole token; `done` keeps every character visited at most twice.
     let start = m.index;
-    while (start > done && LEET_CHAR.test(text[start - 1] ?? "")) start--;
+    while (start > done && isLeetChar(text.charCodeAt(start - 1))) start--;
     let end = m.index + 2;
-    while (end < text.length && LEET_CHAR.test(text[end] ?? "")) end++;
+    while (end < text.length && isLeetChar(text.charCodeAt(end))) end++;
     LEET_SEED.lastIndex = end;
-    const token = text.slice(start, end);
-    const core = token.replace(/!+$/, "");
-    const word = core.length >= 3 && core.length <= 24 ? leetWord(core) : undefined;
-    out += text.slice(done, start) + (word === undefined ? token : word + token.slice(core.length));
-    done = end;
-    if (word !== undefined) counts.leetspeak++;
+    // A trailing "!" is punctuation, not an i.
+    let coreEnd = end;
+    while (coreEnd > start && text.charCodeAt(coreEnd - 1) === 33) coreEnd--;
+    const word = coreEnd - start >= 3 && coreEnd - start <= 24 ? leetWord(text, start, coreEnd) : undefined;
+    if (word === undefined) continue;
+    out += text.slice(done, start) + word;
+    done = coreEnd;
+    counts.leetspeak++;
   }
   return out + text.slice(done);
 }
 
-function leetWord(core: string): string | undefined {
-  if (!/[a-z]/.test(core)) return undefined;
-  return leetVariants(core).find((variant) => LEET_WORDS.has(variant));
+/** The vocabulary word `text[start, end)` spells in leetspeak, if any. */
+function leetWord(text: string, start: number, end: number): string | undefined {
+  // Hash both readings of "1" and "|" (i, l) while reading; build strings only on a hash hit.
+  const asI: number[] = [];
+  const asL: number[] = [];
+  let letters = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) {
+      letters++;
+      asI.push(c);
+      asL.push(c);
+    } else if (c === 49 || c === 124) {
+      asI.push(105);
+      asL.push(108);
+    } else {
+      const letter = c < 128 ? (LEET_LETTER[c] ?? 0) : 0;
+      if (letter === 0) return undefined;
+      asI.push(letter);
+      asL.push(letter);
+    }
+  }
+  if (letters === 0) return undefined;
+  for (const codes of [asI, asL]) {
+    if (!LEET_HASHES.has(hashCodes(codes))) continue;
+    const word = String.fromCharCode(...codes);
+    if (LEET_WORDS.has(word)) return word;
+  }
+  return undefined;
 }
 
 export function foldText(clean: string): { folded: string; counts: FoldCounts } {

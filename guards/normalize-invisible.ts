@@ -22,6 +22,7 @@ export interface InvisibleScan {
  * selectors by their high surrogate). No `u` flag: non-Unicode classes scan faster.
  */
 const SUSPECT_START =
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class -- control, joiner and selector characters are what this finds
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uDB40]/g;
 /** Runs of anything but printable ASCII: a class this small scans many times faster. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e]+/g;
@@ -45,7 +46,7 @@ function makeSuspectFinder(text: string): (from: number) => number {
       const hit = SUSPECT_START.exec(run[0]);
       if (hit !== null) return run.index + hit.index;
     }
-    SUSPECT_START.lastIndex = Math.max(from, NOT_PRINTABLE.lastIndex - 1);
+    SUSPECT_START.lastIndex = Math.max(from, NOT_PRINTABLE.lastIndex);
     return SUSPECT_START.exec(text)?.index ?? -1;
   };
 }
@@ -86,14 +87,19 @@ function runEnd(text: string, start: number): number {
 
 /** Scripts whose spelling uses ZWJ/ZWNJ between letters (Arabic, Syriac, Indic): kept there. */
 const JOINING_SCRIPT = /^[\u0600-\u08FF\u0900-\u0DFF]$/u;
+// eslint-disable-next-line no-misleading-character-class -- an emoji, a skin tone or the emoji selector, one at a time
 const PICTOGRAPH = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F]$/u;
 const BLACK_FLAG = 0x1f3f4;
 
 /** Longest decoded payload kept per kind; the rest is counted but not produced. */
 const MAX_DECODED = 16_384;
+/** Most payloads kept (reversed segments, selector runs); more are counted but not produced. */
+const MAX_PAYLOADS = 32;
 
 function isBidi(cp: number): boolean {
-  return cp === 0x061c || cp === 0x200e || cp === 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  return (
+    cp === 0x061c || cp === 0x200e || cp === 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)
+  );
 }
 
 function isVariationSelector(cp: number): boolean {
@@ -154,7 +160,6 @@ export function stripInvisible(text: string): InvisibleScan {
     const run = text.slice(start, end);
     out += text.slice(last, start);
     last = end;
-    const before = lastCodePoint(text, start);
 
     let selectorCount = 0;
     for (const ch of run) if (isVariationSelector(ch.codePointAt(0) ?? 0)) selectorCount++;
@@ -164,7 +169,7 @@ export function stripInvisible(text: string): InvisibleScan {
     let at = start;
     for (const ch of run) {
       const cp = ch.codePointAt(0) ?? 0;
-      const prev = lastCodePoint(text, at);
+      const here = at;
       at += ch.length;
       if (cp >= 0xe0000 && cp <= 0xe007f) {
         tagCount++;
@@ -178,9 +183,10 @@ export function stripInvisible(text: string): InvisibleScan {
           if (byte !== undefined && selectorBytes.length < MAX_DECODED) selectorBytes.push(byte);
         }
       } else if (cp === 0x200c || cp === 0x200d) {
-        const next = firstCodePoint(text, at);
-        const keepForScript = JOINING_SCRIPT.test(prev) && JOINING_SCRIPT.test(next);
-        const keepForEmoji = cp === 0x200d && PICTOGRAPH.test(prev) && PICTOGRAPH.test(next);
+        const prev = lastCodePoint(text, here);
+        const following = firstCodePoint(text, at);
+        const keepForScript = JOINING_SCRIPT.test(prev) && JOINING_SCRIPT.test(following);
+        const keepForEmoji = cp === 0x200d && PICTOGRAPH.test(prev) && PICTOGRAPH.test(following);
         if (keepForScript || keepForEmoji) out += ch;
         else counts.zero_width++;
       } else if (cp === 0x2028 || cp === 0x2029) {
@@ -189,7 +195,7 @@ export function stripInvisible(text: string): InvisibleScan {
         counts.bidi_control++;
         if (cp === 0x202e) overrideStart = out.length;
         else if (cp === 0x202c && overrideStart >= 0) {
-          hidden.push(reverse(out.slice(overrideStart)));
+          if (hidden.length < MAX_PAYLOADS) hidden.push(reverse(out.slice(overrideStart)));
           overrideStart = -1;
         }
       } else if (isControl(cp)) {
@@ -200,18 +206,19 @@ export function stripInvisible(text: string): InvisibleScan {
     }
 
     // A black flag followed by a short tag sequence is a regional flag emoji, not smuggling.
-    const isFlag = before.codePointAt(0) === BLACK_FLAG && tagCount <= 7 && run.endsWith("\u{E007F}");
+    const isFlag =
+      tagCount > 0 && tagCount <= 7 && text.codePointAt(start - 2) === BLACK_FLAG && run.endsWith("\u{E007F}");
     if (!isFlag) {
       counts.tag_characters += tagCount;
       if (tagText.length < MAX_DECODED) tagText += tagRun;
     }
-    if (selectorBytes.length > 0) {
+    if (selectorBytes.length > 0 && hidden.length < MAX_PAYLOADS) {
       const decoded = decodeSelectorBytes(selectorBytes);
       if (decoded !== undefined && decoded.trim() !== "") hidden.push(decoded);
     }
   }
   out += text.slice(last);
-  if (overrideStart >= 0) hidden.push(reverse(out.slice(overrideStart)));
+  if (overrideStart >= 0 && hidden.length < MAX_PAYLOADS) hidden.push(reverse(out.slice(overrideStart)));
 
   if (tagText.trim() !== "") hidden.unshift(tagText.slice(0, MAX_DECODED));
   return { text: out, hidden: hidden.map((h) => h.slice(0, MAX_DECODED)), counts };

@@ -41,7 +41,30 @@ export interface NormalizedText {
 
 /** Fullwidth forms, mathematical alphanumerics, circled and squared letters: styled ASCII. */
 const STYLED = /[\uFF01-\uFF5E\u24B6-\u24E9\u{1D400}-\u{1D7FF}\u{1F130}-\u{1F189}]/gu;
-const NON_ASCII = /[^\u0000-\u007F]/;
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
+/**
+ * A non-ASCII run with the character before it (a base letter may compose with the marks that
+ * follow). ASCII characters never combine with what precedes them, so NFKC of these segments
+ * alone equals NFKC of the whole text, at a fraction of the cost when non-ASCII is sparse.
+ */
+const NON_ASCII_SEGMENT = /[^\u0080-\uFFFF]?[\u0080-\uFFFF]+/g;
+/** Past one segment per this many characters, normalizing the whole text at once is cheaper. */
+const CHARS_PER_SEGMENT = 64;
+
+function nfkc(text: string): string {
+  const maxSegments = Math.max(64, text.length / CHARS_PER_SEGMENT);
+  let out = "";
+  let done = 0;
+  let segments = 0;
+  NON_ASCII_SEGMENT.lastIndex = 0;
+  for (let m = NON_ASCII_SEGMENT.exec(text); m !== null; m = NON_ASCII_SEGMENT.exec(text)) {
+    if (++segments > maxSegments) return text.normalize("NFKC");
+    out += text.slice(done, m.index) + m[0].normalize("NFKC");
+    done = m.index + m[0].length;
+  }
+  return out + text.slice(done);
+}
 
 /** Total decoded characters kept in `hidden`, whatever their origin. */
 const MAX_HIDDEN = 65_536;
@@ -52,18 +75,22 @@ export function normalizeText(text: string): NormalizedText {
   let styled = 0;
   if (NON_ASCII.test(clean)) {
     styled = clean.match(STYLED)?.length ?? 0;
-    clean = clean.normalize("NFKC");
+    clean = nfkc(clean);
   }
   const { folded, counts: foldCounts } = foldText(clean);
 
   // Smuggled text may itself carry an encoding; encoded text may decode to more smuggling.
-  const decoded = decodePayloads(clean);
+  const decoded = decodePayloads(clean, undefined, folded);
   const hidden: string[] = [];
   let budget = MAX_HIDDEN;
   let encoded = decoded.count;
+  const invisibleCounts = { ...invisible.counts };
   for (const raw of [...invisible.hidden, ...decoded.payloads]) {
     if (budget <= 0) break;
     const inner = stripInvisible(raw.slice(0, budget));
+    for (const key of Object.keys(invisibleCounts) as (keyof typeof invisibleCounts)[]) {
+      invisibleCounts[key] += inner.counts[key];
+    }
     const piece = inner.text.normalize("NFKC").trim();
     if (piece !== "") {
       hidden.push(piece);
@@ -80,7 +107,7 @@ export function normalizeText(text: string): NormalizedText {
   }
 
   const counts: Record<FindingKind, number> = {
-    ...invisible.counts,
+    ...invisibleCounts,
     ...foldCounts,
     styled_letters: styled,
     encoded_payload: encoded,

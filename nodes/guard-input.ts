@@ -43,9 +43,9 @@ export function makeGuardInputNode(deps: AgentDeps) {
       return refuse(fresh, removal, `input_${shape.reason}`, shape.message);
     }
     const text = messageText(last!);
-    const { clean, verdict } = await deps.guards.checkInput(text);
-    if (verdict.label === "injection") {
-      const caller = callerContext(config);
+    const { clean, verdict, action } = await deps.guards.checkInput(text);
+    const caller = callerContext(config);
+    if (action === "block") {
       deps.logger.warn(
         {
           event: "input_blocked",
@@ -63,9 +63,25 @@ export function makeGuardInputNode(deps: AgentDeps) {
         ],
       };
     }
+    const update: AgentStateUpdate = { ...fresh };
+    if (action === "flag") {
+      deps.logger.warn(
+        {
+          event: "input_flagged",
+          threadId: caller.threadId,
+          userId: caller.userId,
+          score: verdict.score,
+          reasons: verdict.reasons,
+        },
+        "input looks borderline; answered and recorded",
+      );
+      update.guardFlags = [
+        { surface: "user", source: "input", action: "flagged", score: verdict.score, reasons: verdict.reasons },
+      ];
+    }
     // Same id: the reducer replaces the message in place with its cleaned text.
-    if (clean !== text) return { ...fresh, messages: [new HumanMessage({ id: last!.id, content: clean })] };
-    return fresh;
+    if (clean !== text) update.messages = [new HumanMessage({ id: last!.id, content: clean })];
+    return update;
   };
 }
 

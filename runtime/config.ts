@@ -63,6 +63,8 @@ export const EnvSchema = z.object({
   GUARD_TOOL_OUTPUT: z.enum(["flag", "quarantine"]).default("flag"),
   GUARD_REDACTION: z.enum(["redact", "mask", "hash"]).default("redact"),
   GUARD_HASH_KEY: optionalString,
+  /** User input is refused on rule evidence, or on a model-only score at least this high (else flagged). */
+  GUARD_BLOCK_SCORE: num(0.8, 0, 1),
   /** A cheap model as a second opinion on text the local guards let through. */
   GUARD_LLM_CLASSIFIER: bool(false),
   GUARD_LLM_MODEL: optionalString,
@@ -109,6 +111,7 @@ export interface KeelConfig {
     toolOutput: "flag" | "quarantine";
     redaction: "redact" | "mask" | "hash";
     hashKey: string | undefined;
+    blockScore: number;
     llmClassifier: { enabled: boolean; model: string | undefined; failMode: "closed" | "open" };
   };
   identity: { userId: string; role: "viewer" | "member" | "admin" };
@@ -172,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       toolOutput: e.GUARD_TOOL_OUTPUT,
       redaction: e.GUARD_REDACTION,
       hashKey: e.GUARD_HASH_KEY,
+      blockScore: e.GUARD_BLOCK_SCORE,
       llmClassifier: { enabled: e.GUARD_LLM_CLASSIFIER, model: e.GUARD_LLM_MODEL, failMode: e.GUARD_LLM_FAIL_MODE },
     },
     identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },

@@ -22,7 +22,9 @@ const { values } = parseArgs({
 const file = ModelFileSchema.parse(JSON.parse(readFileSync(resolve(root, values.weights), "utf8")));
 const bytes = readFileSync(resolve(root, values.data));
 if (createHash("sha256").update(bytes).digest("hex") !== file.training.dataSha256) {
-  console.warn("WARNING: the data differs from the file the weights were trained on; the split may not hold out the same rows.");
+  console.warn(
+    "WARNING: the data differs from the file the weights were trained on; the split may not hold out the same rows.",
+  );
 }
 const rows = parseRows(bytes.toString("utf8"));
 const { train, test } = stratifiedSplit(rows, file.training.seed, file.training.testFraction);
@@ -42,7 +44,9 @@ const header = `${"group".padEnd(44)} ${"n".padStart(5)} ${"inj".padStart(4)} ${
 const line = (name: string, f: Figures): string =>
   `${name.padEnd(44)} ${String(f.count).padStart(5)} ${String(f.injections).padStart(4)} ${String(f.benign).padStart(4)} ${pct(f.precision)}  ${pct(f.recall)}  ${pct(f.fpr)}`;
 
-console.log(`held-out test rows: ${test.length} of ${rows.length} (seed ${file.training.seed}, test fraction ${file.training.testFraction})`);
+console.log(
+  `held-out test rows: ${test.length} of ${rows.length} (seed ${file.training.seed}, test fraction ${file.training.testFraction})`,
+);
 console.log(`thresholds: user ${file.thresholds.user}, untrusted ${file.thresholds.untrusted}\n`);
 console.log(header);
 console.log("per source (vector)");

@@ -1,5 +1,5 @@
 // Trains the injection guard's model on the training split and writes guards/injection/weights.json.
-// Usage: tsx scripts/train-injection.ts [--data path] [--out path] [--seed n] [--test-fraction f]
+// Usage: tsx scripts/train-injection.ts [--data path] [--out path] [--seed n] [--test-fraction f] [--synthetic n]
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -15,13 +15,19 @@ const { values } = parseArgs({
     out: { type: "string", default: "guards/injection/weights.json" },
     seed: { type: "string", default: String(DEFAULT_TRAINING.seed) },
     "test-fraction": { type: "string", default: String(DEFAULT_TRAINING.testFraction) },
+    synthetic: { type: "string", default: String(DEFAULT_TRAINING.synthetic) },
   },
 });
 
 const dataPath = resolve(root, values.data);
 const bytes = readFileSync(dataPath);
 const rows = parseRows(bytes.toString("utf8"));
-const options = { ...DEFAULT_TRAINING, seed: Number(values.seed), testFraction: Number(values["test-fraction"]) };
+const options = {
+  ...DEFAULT_TRAINING,
+  seed: Number(values.seed),
+  testFraction: Number(values["test-fraction"]),
+  synthetic: Number(values.synthetic),
+};
 
 const started = performance.now();
 const { file, validation } = trainInjectionModel(rows, options, {
@@ -36,7 +42,9 @@ writeFileSync(outPath, json);
 const pct = (x: number | undefined): string => (x === undefined ? "  -  " : x.toFixed(3));
 const line = (name: string, f: Figures): string =>
   `${name.padEnd(10)} n=${String(f.count).padStart(5)}  recall=${pct(f.recall)}  fpr=${pct(f.fpr)}  precision=${pct(f.precision)}`;
-console.log(`rows: ${rows.length} (training split ${file.training.trainRows}; test rows untouched)`);
+console.log(
+  `rows: ${rows.length} (training split ${file.training.trainRows} + ${file.training.synthetic} synthetic; test rows untouched)`,
+);
 console.log(`validation (out-of-fold, ${options.folds} folds) at the chosen thresholds:`);
 console.log(`  ${line("user", validation.user)}  threshold=${file.thresholds.user}`);
 console.log(`  ${line("untrusted", validation.untrusted)}  threshold=${file.thresholds.untrusted}`);

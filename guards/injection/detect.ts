@@ -28,11 +28,16 @@ const Threshold = z.number().gt(0).lt(1);
 export const InjectionOptionsSchema = z.object({
   /** Score at or above which text is an injection, per surface. */
   thresholds: z
-    .object({ user: Threshold.default(DEFAULT_THRESHOLDS.user), untrusted: Threshold.default(DEFAULT_THRESHOLDS.untrusted) })
+    .object({
+      user: Threshold.default(DEFAULT_THRESHOLDS.user),
+      untrusted: Threshold.default(DEFAULT_THRESHOLDS.untrusted),
+    })
     .prefault({}),
   /** The model to use: the committed one by default; null for rules only. */
   model: z
-    .custom<InjectionModel>((m) => typeof m === "object" && m !== null && (m as InjectionModel).weights instanceof Int8Array)
+    .custom<InjectionModel>(
+      (m) => typeof m === "object" && m !== null && (m as InjectionModel).weights instanceof Int8Array,
+    )
     .nullable()
     .optional(),
 });

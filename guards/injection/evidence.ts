@@ -16,6 +16,8 @@ export interface Evidence {
   hiddenFolded: string[];
 }
 
+/** Findings about visible but disguised letters (the others are about invisible content). */
+const LOOKALIKE = new Set(["homoglyphs", "combining_marks"]);
 /** Findings that only change spelling; a rule matching only after undoing them was disguised. */
 const DISGUISES = new Set(["homoglyphs", "spaced_letters", "leetspeak", "zero_width", "styled_letters"]);
 /**
@@ -39,7 +41,8 @@ export function gatherEvidence(text: string, normalized: NormalizedText, surface
   for (const finding of normalized.findings) {
     const spec = FINDING_WEIGHTS[finding.kind];
     if (spec !== undefined && finding.count >= spec.min) {
-      add(`hidden:${finding.kind.replace(/_/g, "-")}`, spec.weight[surface]);
+      const prefix = LOOKALIKE.has(finding.kind) ? "obfuscation" : "hidden";
+      add(`${prefix}:${finding.kind.replace(/_/g, "-")}`, spec.weight[surface]);
     }
   }
 

@@ -37,6 +37,8 @@ export const ModelFileSchema = z.object({
     folds: z.number().int().min(2),
     options: z.record(z.string(), z.number()),
     targets: z.record(z.string(), z.number()),
+    /** Synthetic hard negatives added to the training folds (never to validation or test). */
+    synthetic: z.number().int().nonnegative(),
   }),
 });
 export type ModelFile = z.infer<typeof ModelFileSchema>;
@@ -88,7 +90,9 @@ export function quantizeWeights(model: LinearModel, bits: number): InjectionMode
 }
 
 /** The stored form of a quantized model: zero weights dropped, the rest as varints and bytes. */
-export function encodeWeights(model: InjectionModel): Pick<ModelFile, "bias" | "scale" | "count" | "indexDeltas" | "quantized"> {
+export function encodeWeights(
+  model: InjectionModel,
+): Pick<ModelFile, "bias" | "scale" | "count" | "indexDeltas" | "quantized"> {
   const deltas: number[] = [];
   const bytes: number[] = [];
   let previous = 0;

@@ -3,10 +3,12 @@
  * the input: a rule is a sequence of terms (sets of phrases) with a bounded number of words
  * allowed between consecutive terms, tracked by a small automaton per sequence, so repeated
  * partial matches ("ignore ignore ignore …") cost a few integer comparisons each instead of a
- * regex retry. Words are hashed as they are read; only words in the rule vocabulary are sliced
- * and compared. A few rules need punctuation and are verified by a sticky regex anchored at a
- * trigger word, or run as a whole-text regex only when a rare literal is present.
+ * regex retry. Words are hashed as they are read; only words whose hash is in the rule vocabulary
+ * are compared character by character. A few rules need punctuation and are verified by a sticky
+ * regex anchored at a trigger word, or run as a whole-text regex only when a literal is present.
  */
+
+import { isWordCode, WORD_CHAR } from "./word-chars.js";
 
 /** One step of a sequence: any of `phrases`, at most `gap` words after the previous step. */
 export interface Term {
@@ -48,11 +50,11 @@ const FNV_PRIME = 0x01000193;
 const MAX_PHRASE_WORDS = 8;
 const NEVER = -1_000_000_000;
 
-/** Word characters: ASCII letters, digits, apostrophe, and any non-ASCII non-space character. */
-export function isWordCode(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 39 || (c > 127 && c !== 0xa0 && !(c >= 0x2000 && c <= 0x206f))
-  );
+/** `text.slice(start, end) === word`, without building the slice. */
+function sameWord(text: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (text.charCodeAt(start + i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 function hashWord(word: string): number {
@@ -74,6 +76,57 @@ function wordsOf(phrase: string): string[] {
   }
   if (current !== "") words.push(current);
   return words;
+}
+
+/** Reused word buffers (hash, start, end per word), grown as needed. */
+const buffers = { hashes: new Int32Array(4096), starts: new Int32Array(4096), ends: new Int32Array(4096) };
+
+function grow(size: number): void {
+  const n = Math.max(size, buffers.hashes.length * 2);
+  for (const key of ["hashes", "starts", "ends"] as const) {
+    const next = new Int32Array(n);
+    next.set(buffers[key]);
+    buffers[key] = next;
+  }
+}
+
+/**
+ * Splits `text` into words (into `buffers`) and returns how many. Apostrophes belong to a word
+ * only between word characters ("don't"), not as quotes. A plain loop with no calls: it is the
+ * engine's hot path.
+ */
+function tokenize(text: string): number {
+  const wordChar = WORD_CHAR;
+  let count = 0;
+  let h = FNV_OFFSET;
+  let start = -1;
+  let end = 0;
+  let pendingQuotes = 0;
+  const n = text.length;
+  // One step past the end (a space) closes the last word.
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 32;
+    if (c === 39) {
+      if (start >= 0) pendingQuotes++;
+    } else if (wordChar[c] === 1) {
+      if (start < 0) {
+        start = i;
+        h = FNV_OFFSET;
+      }
+      for (; pendingQuotes > 0; pendingQuotes--) h = Math.imul(h ^ 39, FNV_PRIME);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      end = i + 1;
+    } else if (start >= 0) {
+      if (count === buffers.hashes.length) grow(count + 1);
+      buffers.hashes[count] = h;
+      buffers.starts[count] = start;
+      buffers.ends[count] = end;
+      count++;
+      start = -1;
+      pendingQuotes = 0;
+    }
+  }
+  return count;
 }
 
 export class RuleEngine {
@@ -111,10 +164,13 @@ export class RuleEngine {
         slot += sequence.length;
       }
       for (const trigger of spec.anchored?.triggers ?? []) {
-        if (wordsOf(trigger).join(" ") !== trigger) throw new Error(`rule ${spec.id}: trigger "${trigger}" is not one word`);
+        const words = wordsOf(trigger);
+        if (words.length !== 1 || words[0] !== trigger)
+          throw new Error(`rule ${spec.id}: trigger "${trigger}" is not one word`);
         this.entry(trigger).anchors.push(rule);
       }
-      if (spec.anchored && !spec.anchored.pattern.sticky) throw new Error(`rule ${spec.id}: anchored pattern must be sticky`);
+      if (spec.anchored && !spec.anchored.pattern.sticky)
+        throw new Error(`rule ${spec.id}: anchored pattern must be sticky`);
     });
     this.slots = slot;
 
@@ -129,15 +185,6 @@ export class RuleEngine {
       this.tableKeys[i] = hash | 0;
       this.tableBuckets[i] = this.buckets.length;
       this.buckets.push(bucket);
-    }
-  }
-
-  /** Vocabulary words with this hash (usually none). */
-  private lookup(hash: number): LexEntry[] | undefined {
-    for (let i = hash & this.tableMask; ; i = (i + 1) & this.tableMask) {
-      const bucket = this.tableBuckets[i] ?? -1;
-      if (bucket === -1) return undefined;
-      if (this.tableKeys[i] === hash) return this.buckets[bucket];
     }
   }
 
@@ -160,44 +207,27 @@ export class RuleEngine {
     const lastEnd = new Int32Array(this.slots).fill(NEVER);
     const prevEnd = new Int32Array(this.slots).fill(NEVER);
     const ring = new Int32Array(MAX_PHRASE_WORDS);
-    let wordIndex = 0;
-    let h = FNV_OFFSET;
-    let start = -1;
-    // Apostrophes belong to a word only between word characters ("don't"), not as quotes.
-    let pendingQuotes = 0;
-    let end = 0;
-
-    const onWord = (end: number): void => {
-      const hash = h | 0;
-      const bucket = this.lookup(hash);
-      if (bucket !== undefined) {
-        const word = text.slice(start, end);
-        const entry = bucket.find((e) => e.word === word);
-        if (entry !== undefined) this.step(entry, text, start, wordIndex, ring, lastEnd, prevEnd, matched);
-      }
-      ring[wordIndex % MAX_PHRASE_WORDS] = hash;
-      wordIndex++;
-    };
-
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 39) {
-        if (start >= 0) pendingQuotes++;
-      } else if (isWordCode(c)) {
-        if (start < 0) {
-          start = i;
-          h = FNV_OFFSET;
+    const words = tokenize(text);
+    const { hashes, starts, ends } = buffers;
+    const keys = this.tableKeys;
+    const slots = this.tableBuckets;
+    const mask = this.tableMask;
+    for (let k = 0; k < words; k++) {
+      const hash = hashes[k]!;
+      // Probe the vocabulary table: almost every word finds an empty slot at once.
+      for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+        const bucket = slots[slot]!;
+        if (bucket === -1) break;
+        if (keys[slot] !== hash) continue;
+        for (const entry of this.buckets[bucket] ?? []) {
+          if (sameWord(text, starts[k]!, ends[k]!, entry.word)) {
+            this.step(entry, text, starts[k]!, k, ring, lastEnd, prevEnd, matched);
+          }
         }
-        for (; pendingQuotes > 0; pendingQuotes--) h = Math.imul(h ^ 39, FNV_PRIME);
-        h = Math.imul(h ^ c, FNV_PRIME);
-        end = i + 1;
-      } else if (start >= 0) {
-        onWord(end);
-        start = -1;
-        pendingQuotes = 0;
+        break;
       }
+      ring[k % MAX_PHRASE_WORDS] = hash;
     }
-    if (start >= 0) onWord(end);
 
     this.specs.forEach((spec, rule) => {
       const needles = spec.needles;

@@ -20,10 +20,18 @@ export const MIX: Record<TextSurface, Mix> = {
 
 /** Rule evidence saturates: ten matching rules are not ten times the proof of one. */
 export const MAX_EVIDENCE = 10;
+/**
+ * Without a model (rules only) the prior stands in for the model's bias on both surfaces, so
+ * plain text scores low and one strong rule is enough. Thresholds are tuned with the model;
+ * rules alone are a degraded mode.
+ */
+export const RULES_ONLY_PRIOR = -3;
 
 /** Score in 0..1 from the model's log-odds (undefined: rules only) and the rule evidence. */
 export function combineScore(modelLogit: number | undefined, evidence: number, surface: TextSurface): number {
+  const capped = Math.min(evidence, MAX_EVIDENCE);
+  if (modelLogit === undefined) return sigmoid(RULES_ONLY_PRIOR + capped);
   const mix = MIX[surface];
-  const model = modelLogit === undefined ? 0 : mix.positiveOnly ? Math.max(0, modelLogit) : modelLogit;
-  return sigmoid(mix.prior + mix.modelWeight * model + Math.min(evidence, MAX_EVIDENCE));
+  const model = mix.positiveOnly ? Math.max(0, modelLogit) : modelLogit;
+  return sigmoid(mix.prior + mix.modelWeight * model + capped);
 }

@@ -26,14 +26,12 @@ function strata<T extends SplitRow>(rows: readonly T[], seed: number): T[][] {
     group.push(row);
     groups.set(key, group);
   }
-  return [...groups.keys()]
-    .sort()
-    .map((key) =>
-      (groups.get(key) ?? [])
-        .map((row) => ({ row, h: seededHash(seed, row.id) }))
-        .sort((a, b) => a.h - b.h || (a.row.id < b.row.id ? -1 : 1))
-        .map(({ row }) => row),
-    );
+  return [...groups.keys()].sort().map((key) =>
+    (groups.get(key) ?? [])
+      .map((row) => ({ row, h: seededHash(seed, row.id) }))
+      .sort((a, b) => a.h - b.h || (a.row.id < b.row.id ? -1 : 1))
+      .map(({ row }) => row),
+  );
 }
 
 /** Stratified train/test split; each stratum sends round(n × testFraction) rows to test. */

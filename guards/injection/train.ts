@@ -22,8 +22,6 @@ export interface FtrlOptions {
   seed: number;
 }
 
-export const DEFAULT_FTRL: FtrlOptions = { alpha: 0.1, beta: 1, l1: 0.5, l2: 1, epochs: 12, seed: 7 };
-
 export interface LinearModel {
   weights: Float32Array;
   bias: number;

@@ -10,9 +10,18 @@ import type { TextSurface } from "../types.js";
 import { gatherEvidence } from "./evidence.js";
 import { featureVector, type SparseVector } from "./features.js";
 import { figures, type Figures } from "./metrics.js";
-import { encodeWeights, MODEL_FORMAT, modelLogit, quantizeWeights, round, type InjectionModel, type ModelFile } from "./model.js";
+import {
+  encodeWeights,
+  MODEL_FORMAT,
+  modelLogit,
+  quantizeWeights,
+  round,
+  type InjectionModel,
+  type ModelFile,
+} from "./model.js";
 import { combineScore } from "./score.js";
 import { stratifiedFolds, stratifiedSplit } from "./split.js";
+import { syntheticConversation } from "./synthetic.js";
 import { sigmoid, trainLogistic, type FtrlOptions } from "./train.js";
 
 export const InjectionRowSchema = z.object({
@@ -53,6 +62,8 @@ export interface TrainingOptions {
   maxOverDefenseFpr: number;
   /** Source whose benign rows are full of trigger words (the over-defense test). */
   overDefenseSource: string;
+  /** Synthetic conversational hard negatives added to every training fold (0 for none). */
+  synthetic: number;
 }
 
 export const DEFAULT_TRAINING: TrainingOptions = {
@@ -64,6 +75,7 @@ export const DEFAULT_TRAINING: TrainingOptions = {
   maxFpr: 0.045,
   maxOverDefenseFpr: 0.08,
   overDefenseSource: "notinject",
+  synthetic: 300,
 };
 
 export interface PreparedRow {
@@ -93,7 +105,11 @@ export function prepareRows(rows: readonly InjectionRow[], bits: number): Prepar
 
 /** Trains and quantizes: validation scores come from the same 8-bit form that ships. */
 function fit(rows: readonly PreparedRow[], options: TrainingOptions): InjectionModel {
-  const examples = rows.map((p) => ({ x: p.x, y: p.row.label === "injection" ? (1 as const) : (0 as const), weight: 1 }));
+  const examples = rows.map((p) => ({
+    x: p.x,
+    y: p.row.label === "injection" ? (1 as const) : (0 as const),
+    weight: 1,
+  }));
   return quantizeWeights(trainLogistic(examples, 1 << options.bits, options.ftrl), options.bits);
 }
 
@@ -110,8 +126,15 @@ export interface ScoredRow {
   score: number;
 }
 
-/** Out-of-fold scores: each training row scored by a model that never saw it. */
-export function crossValidate(train: readonly PreparedRow[], options: TrainingOptions): ScoredRow[] {
+/**
+ * Out-of-fold scores: each training row scored by a model that never saw it. `extra` rows join
+ * every fold's training part and are never scored.
+ */
+export function crossValidate(
+  train: readonly PreparedRow[],
+  options: TrainingOptions,
+  extra: readonly PreparedRow[] = [],
+): ScoredRow[] {
   const folds = stratifiedFolds(
     train.map((p) => p.row),
     options.seed + 1,
@@ -119,10 +142,7 @@ export function crossValidate(train: readonly PreparedRow[], options: TrainingOp
   );
   const scored: ScoredRow[] = [];
   for (let fold = 0; fold < options.folds; fold++) {
-    const model = fit(
-      train.filter((p) => folds.get(p.row.id) !== fold),
-      options,
-    );
+    const model = fit([...train.filter((p) => folds.get(p.row.id) !== fold), ...extra], options);
     for (const p of train.filter((q) => folds.get(q.row.id) === fold)) {
       scored.push({ row: p.row, surface: p.surface, score: combineScore(rowLogit(model, p), p.evidence, p.surface) });
     }
@@ -178,7 +198,8 @@ export function trainInjectionModel(
 ): TrainingResult {
   const { train } = stratifiedSplit(rows, options.seed, options.testFraction);
   const prepared = prepareRows(train, options.bits);
-  const validationScores = crossValidate(prepared, options);
+  const synthetic = prepareRows(syntheticConversation(options.synthetic), options.bits);
+  const validationScores = crossValidate(prepared, options, synthetic);
   const thresholds = { user: 0, untrusted: 0 };
   const validation = {} as Record<TextSurface, Figures>;
   for (const surface of ["user", "untrusted"] as const) {
@@ -186,7 +207,7 @@ export function trainInjectionModel(
     thresholds[surface] = round(chooseThreshold(scored, options), 4);
     validation[surface] = figures(scored.map((s) => ({ label: s.row.label, flagged: s.score >= thresholds[surface] })));
   }
-  const final = fit(prepared, options);
+  const final = fit([...prepared, ...synthetic], options);
   const file: ModelFile = {
     format: MODEL_FORMAT,
     bits: options.bits,
@@ -202,6 +223,7 @@ export function trainInjectionModel(
       folds: options.folds,
       options: { ...options.ftrl },
       targets: { maxFpr: options.maxFpr, maxOverDefenseFpr: options.maxOverDefenseFpr },
+      synthetic: synthetic.length,
     },
   };
   return { file, validation, validationScores };

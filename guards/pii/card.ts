@@ -1,5 +1,6 @@
 import { PRIORITY, type Candidate, type Emit } from "./candidate.js";
 import { at, isDigit, isWordChar } from "./chars.js";
+import { luhnValid } from "./checksum.js";
 import type { TextIndex } from "./text-index.js";
 
 // The longest layout, 4-4-4-4-3, has five groups.
@@ -63,7 +64,9 @@ function bestCard(text: string, count: number): Candidate | undefined {
     const start = bounds[0] ?? 0;
     const end = bounds[2 * k - 1] ?? 0;
     if (k === count && !rightBoundaryOk(text, end)) return undefined;
-    const valid = luhnOverGroups(text, k) && issuerMatches(text, start, total(k));
+    let digits = "";
+    for (let g = 0; g < k; g++) digits += text.slice(bounds[2 * g], bounds[2 * g + 1]);
+    const valid = luhnValid(digits) && issuerMatches(text, start, digits.length);
     return { start, end, type: "CREDIT_CARD", priority: PRIORITY.checksummed, blocker: !valid };
   }
   return undefined;
@@ -83,24 +86,6 @@ function total(k: number): number {
   let sum = 0;
   for (let g = 0; g < k; g++) sum += len(g);
   return sum;
-}
-
-/** Luhn over the digits of the first `k` groups, read in place (no string is built). */
-function luhnOverGroups(text: string, k: number): boolean {
-  let sum = 0;
-  let double = false;
-  for (let g = k - 1; g >= 0; g--) {
-    for (let i = (bounds[2 * g + 1] ?? 0) - 1; i >= (bounds[2 * g] ?? 0); i--) {
-      let d = text.charCodeAt(i) - 48;
-      if (double) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      sum += d;
-      double = !double;
-    }
-  }
-  return sum % 10 === 0;
 }
 
 /** Solid 13–19 digits, groups of four (last one shorter), or the 4-6-5 / 4-6-4 layouts. */

@@ -20,7 +20,6 @@ export function isAlnum(c: number): boolean {
 export const isWordChar = (c: number): boolean => isAlnum(c) || c === 95; /* _ */
 
 export const isSpaceOrTab = (c: number): boolean => c === 32 || c === 9;
-export const isWhitespace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160;
 
 /** Code unit at `i`, or -1 outside the string (so boundary checks need no length tests). */
 export const at = (text: string, i: number): number => (i >= 0 && i < text.length ? text.charCodeAt(i) : -1);

@@ -22,7 +22,7 @@ export function hashToken(type: PiiType, value: string, key: string | undefined)
 }
 
 /** Spelling variants of one value map to one token: "4111 1111…" and "4111-1111…" are one card. */
-export function canonical(type: PiiType, value: string): string {
+function canonical(type: PiiType, value: string): string {
   switch (type) {
     case "EMAIL":
     case "IP_ADDRESS":

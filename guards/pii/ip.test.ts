@@ -38,6 +38,7 @@ describe("IP_ADDRESS", () => {
     ["two compressions", "2001::db8::1"],
     ["over-long groups", "12345:db8::1"],
     ["a Haskell type signature", "map :: (a -> b) -> [a] -> [b]"],
+    ["a separator before a placeholder", "Format: <app> :: <day>/<month>"],
   ])("rejects %s", (_name, text) => {
     expect(ips(text)).toEqual([]);
   });

@@ -25,7 +25,8 @@ function detectV4(text: string, emit: Emit, index: TextIndex): void {
   let consumed = 0;
   for (let r = 0; r < count; r += 2) {
     const i = runs[r] ?? 0;
-    if (i < consumed) continue;
+    // Without a dot right after the first digits, this run cannot be an address.
+    if (i < consumed || text.charCodeAt(runs[r + 1] ?? 0) !== 46) continue;
     // The maximal run of digits and dots; only runs with exactly three inner dots can be addresses.
     let j = i;
     let dots = 0;
@@ -45,7 +46,7 @@ function detectV4(text: string, emit: Emit, index: TextIndex): void {
   }
 }
 
-export function validV4(s: string): boolean {
+function validV4(s: string): boolean {
   const parts = s.split(".");
   if (parts.length !== 4) return false;
   for (const p of parts) {
@@ -93,7 +94,7 @@ function v6In(text: string, s: number, j: number): number | undefined {
   return withPrefix(text, withZone(text, end), 128);
 }
 
-export function validV6(s: string): boolean {
+function validV6(s: string): boolean {
   const dbl = s.indexOf("::");
   if (dbl !== -1 && s.indexOf("::", dbl + 1) !== -1) return false;
   if (s.includes(":::")) return false;
@@ -122,10 +123,13 @@ function withZone(text: string, end: number): number {
   return j - end > 1 ? j : end;
 }
 
-/** A lone "::" before a type ("x :: Int", "f :: (a -> b)") is Haskell-style syntax, not an address. */
+/**
+ * A lone "::" before a type or a placeholder ("x :: Int", "f :: (a -> b)", "<app> :: <day>") is
+ * syntax, not an address.
+ */
 function looksLikeTypeSignature(text: string, end: number): boolean {
   let j = end;
   while (j < text.length && j - end < 4 && text.charCodeAt(j) === 32) j++;
   const c = at(text, j);
-  return c === 40 /* ( */ || c === 91 /* [ */ || isUpper(c);
+  return "([<{\"'`".includes(String.fromCharCode(c)) || isUpper(c);
 }

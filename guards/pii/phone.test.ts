@@ -27,7 +27,8 @@ describe("PHONE", () => {
 
   it.each([
     ["dates", "Meeting on 2024-03-05, or 05.03.2024, at 2024-03-05 14:30"],
-    ["year ranges", "Active 1998-2004"],
+    ["ranges", "Active 1998-2004, write 500-1000 words, see NY/T 875-2022"],
+    ["scores", "rounds 68-70-69=207 and 72-69-71-68=280"],
     ["versions", "Upgrade to 10.0.19041.1 or 3.4.1"],
     ["dotted quads", "Address 256.100.100.100"],
     ["money and thousands", "It cost $1234567 or 1 000 000 EUR"],

@@ -59,13 +59,19 @@ const MAX_KEPT_GROUPS = 10;
 
 /** End of a run that is already too long to be a phone number: digits joined by one separator. */
 function skipTail(text: string, from: number): number {
+  const n = text.length;
   let i = from;
-  for (;;) {
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-    const c = at(text, i);
-    if (!((c === 32 || c === 45 || c === 46) && isDigit(at(text, i + 1)))) return i;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      i++;
+      continue;
+    }
+    const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+    if (!((c === 32 || c === 45 || c === 46) && next >= 48 && next <= 57)) return i;
     i++;
   }
+  return i;
 }
 
 /**
@@ -171,12 +177,15 @@ function evaluate(text: string, run: Run, from: number): [number, number] | unde
   return [start, end];
 }
 
+// Followed by a digit, these make the run part of a longer number, a time or arithmetic.
+const CONTINUES_NUMBER = new Set("/.-,:=+*<>".split("").map((ch) => ch.charCodeAt(0)));
+
 function rightOk(text: string, end: number): boolean {
   const c = at(text, end);
   if (c === -1) return true;
   if (isWordChar(c)) return false;
-  // "555-1234/56", "555.1234.5", "2024-01-02 14:30", "12-34%": the number goes on.
-  if ((c === 47 || c === 46 || c === 45 || c === 44 || c === 58) && isDigit(at(text, end + 1))) return false;
+  // "555-1234/56", "555.1234.5", "2024-01-02 14:30", "68-70-69=207", "12-34%": the number goes on.
+  if (CONTINUES_NUMBER.has(c) && isDigit(at(text, end + 1))) return false;
   return c !== 37; /* % */
 }
 
@@ -196,8 +205,8 @@ function plausible(text: string, groups: Group[], digits: number, plus: boolean)
   const seps = new Set(groups.slice(1).map((g) => g.sep));
   if (groups.length === 1) return plus || solidNational(firstText);
   if (groups.some((g) => g.digits > 8)) return false;
-  // Six digits pass only as three or more pairs ("33 93 31").
-  if (digits === 6 && !(groups.length >= 3 && layout.every((d) => d === 2))) return false;
+  // Six digits pass only as three or more space-separated pairs ("33 93 31"), not "68-70-69".
+  if (digits === 6 && !(groups.length >= 3 && layout.every((d) => d === 2) && !seps.has(45))) return false;
   if (digits === 7 && groups.length === 2 && firstGroup.digits <= 2) return false;
 
   if (seps.has(46 /* . */)) {
@@ -208,7 +217,7 @@ function plausible(text: string, groups: Group[], digits: number, plus: boolean)
   if (!plus && !groups.some((g) => g.paren)) {
     if (isDateLike(text, groups)) return false;
     if (groups.length === 3 && layout.join() === "3,2,4" && seps.size === 1) return false; // SSN layout
-    if (isYearRange(text, groups)) return false;
+    if (isRange(text, groups)) return false;
     if (isThousands(layout, seps, firstText)) return false;
   }
   return true;
@@ -241,12 +250,16 @@ function isDateLike(text: string, groups: Group[]): boolean {
   return false;
 }
 
-function isYearRange(text: string, groups: Group[]): boolean {
-  if (groups.length !== 2) return false;
-  return groups.every((g) => {
-    const y = Number(digitsOf(text, g));
-    return g.digits === 4 && y >= 1800 && y <= 2199;
-  });
+/**
+ * "1998-2004", "500-1000", "875-2022": two hyphenated numbers rising from the first to the second
+ * are a range. National numbers written this way start with a trunk "0" ("06-10446904").
+ */
+function isRange(text: string, groups: Group[]): boolean {
+  const [a, b] = groups;
+  if (groups.length !== 2 || !a || !b || b.sep !== 45) return false;
+  const x = digitsOf(text, a);
+  const y = digitsOf(text, b);
+  return x.charAt(0) !== "0" && y.charAt(0) !== "0" && Number(x) < Number(y);
 }
 
 /** "1 000 000" or "2.500.000": a number with thousands separators. */

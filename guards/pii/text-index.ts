@@ -1,7 +1,7 @@
 import { isDigit } from "./chars.js";
 
 /** Shortest run of token characters that can hold a key or token with a published format. */
-export const MIN_TOKEN_RUN = 16;
+const MIN_TOKEN_RUN = 16;
 
 // Characters keys and tokens are written with: base64, base64url and hex letters plus the
 // separators of their formats.

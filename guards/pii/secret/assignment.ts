@@ -2,7 +2,16 @@ import { PRIORITY, type Emit } from "../candidate.js";
 import { at, isAsciiAlnum, isSpaceOrTab } from "../chars.js";
 import { classifyName, KEY_QUALIFIERS, SEED, type NameTier } from "./names.js";
 import { readValue, type Value } from "./quoted.js";
-import { charClasses, isCodeReference, isHexConstant, isPlaceholder, looksIllustrative, looksRandom } from "./value.js";
+import {
+  charClasses,
+  isCodeReference,
+  isHexConstant,
+  isPlaceholder,
+  looksIllustrative,
+  looksRandom,
+  sampleOf,
+  wordCount,
+} from "./value.js";
 
 const MAX_NAME = 64;
 const MAX_GAP = 8;
@@ -16,6 +25,7 @@ const AUTH_SCHEMES = /^(?:basic|bearer|token|ntlm|negotiate|digest|apikey|oauth)
 const SQL_BEFORE_PASSWORD = /(?:^|\s)(?:with|login|encrypted|unencrypted)\s+$/i;
 const IDENTIFIED = /\s+(?:with\s+['"`]?\w+['"`]?\s+)?(?:by|as)\s+/iy;
 const TYPE_ANNOTATION = /^[A-Za-z_][\w.<>[\]?]*$/;
+const DECLARATION = /\b(?:const|let|var|val|final|auto|local|my|export)\s+$/;
 
 /**
  * Values assigned to fields named like secrets: `password = "…"`, `api_key: …`, `SECRET_TOKEN=…`,
@@ -60,6 +70,8 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
   const quotedName = quoteBefore(text, nameStart);
   let k = nameEnd;
   if (quotedName) k = skipQuote(text, k);
+  // `"password=" + x`: the name sits inside a string literal whose closing quote follows the "=".
+  const openLiteral = quotedName && k === nameEnd ? text.charCodeAt(nameStart - 1) : -1;
   if (at(text, k) === 93 /* ] */) k++; // config["password"] = …
   const gapStart = k;
   while (k < text.length && k - gapStart < MAX_GAP && isSpaceOrTab(text.charCodeAt(k))) k++;
@@ -81,6 +93,7 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
   }
   let value: Value | undefined;
   if (sep !== undefined && !(sep === ":" && (at(text, k + 1) === 58 || text.startsWith("//", k + 1)))) {
+    if (at(text, k + sep.length) === openLiteral) return undefined;
     value = readValue(text, skipSpaces(text, k + sep.length));
     if (value && !value.quoted && sep === ":") value = afterTypeAnnotation(text, value);
   } else if (next === 44 /* , */ && (!quotedName || firstArgument(text, nameStart))) {
@@ -90,27 +103,33 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
     value = v?.quoted ? v : undefined;
   } else if (gap) {
     const v = readValue(text, k);
+    // SQL's bare form ("… WITH LOGIN PASSWORD s3cr3t;") is written in upper case.
     const sqlUnquoted =
-      tier === "password" && SQL_BEFORE_PASSWORD.test(text.slice(Math.max(0, nameStart - 24), nameStart));
+      name === "PASSWORD" && SQL_BEFORE_PASSWORD.test(text.slice(Math.max(0, nameStart - 24), nameStart));
     // `--password …` takes the next word; `#define PASSWORD "…"` and SQL take a quoted one.
     if (v && (cliFlag || v.quoted || sqlUnquoted) && tier !== "key") value = v;
   }
   if (!value) return undefined;
+  // `const password = readSecret()`: in a declaration, a bare value is an expression, not a literal.
+  if (!value.quoted && DECLARATION.test(text.slice(Math.max(0, nameStart - 12), nameStart))) return undefined;
   if (tier === "secret" && /auth|bearer/i.test(name)) value = skipAuthScheme(text, value) ?? value;
   return { ...value, accepted: acceptable(text.slice(value.start, value.end), tier, name, value.quoted) };
 }
 
-function acceptable(v: string, tier: NameTier, name: string, quoted = true): boolean {
+function acceptable(value: string, tier: NameTier, name: string, quoted = true): boolean {
+  const v = sampleOf(value);
   if (isPlaceholder(v) || isHexConstant(v)) return false;
   // A bare `self.password` is code; inside quotes the same text is a literal like any other.
   if (!quoted && isCodeReference(v)) return false;
   if (/^[-=:>]/.test(v)) return false; // another flag or separator, not a value
   if (tier === "password") {
-    if (v.length < 4) return false;
+    // A passphrase may have a few words; a sentence is a description, not a password.
+    if (v.length < 4 || wordCount(v, 5) >= 5) return false;
     // Short ambiguous names ("pass", "pw") need a value that is not a plain word or number.
     return !/^(?:pass|pw)$/i.test(name.replace(/^[-@$]+/, "")) || charClasses(v) >= 2;
   }
-  if (looksIllustrative(v)) return false;
+  // Keys and tokens have no spaces; text with spaces under such a name is prose.
+  if (/\s/.test(v) || looksIllustrative(v)) return false;
   return looksRandom(v, tier === "secret" ? 8 : 16);
 }
 

@@ -2,10 +2,10 @@
 // is data; `prefixed.ts` does the scanning.
 
 /** Body alphabets. */
-export const B62 = "A-Za-z0-9";
-export const B64URL = "A-Za-z0-9_-";
-export const B64 = "A-Za-z0-9+/=";
-export const HEX = "0-9a-fA-F";
+const B62 = "A-Za-z0-9";
+const B64URL = "A-Za-z0-9_-";
+const B64 = "A-Za-z0-9+/=";
+const HEX = "0-9a-fA-F";
 
 export interface TokenFormat {
   /** Literal, case-sensitive prefixes. */

@@ -1,7 +1,7 @@
 import { PRIORITY, type Emit } from "../candidate.js";
 import { at } from "../chars.js";
 import { alphabet, tokenMayStart } from "./alphabet.js";
-import { looksIllustrative } from "./value.js";
+import { looksIllustrative, sampleOf } from "./value.js";
 
 const isB64Url = alphabet("A-Za-z0-9_-");
 const MAX_SEGMENT = 8192;
@@ -27,7 +27,7 @@ function jwtEnd(text: string, start: number): number | undefined {
   const payloadEnd = segmentEnd(text, payload);
   if (payloadEnd === undefined || payloadEnd - payload < 10 || at(text, payloadEnd) !== 46) return undefined;
   const sigEnd = segmentEnd(text, payloadEnd + 1);
-  if (sigEnd === undefined || looksIllustrative(text.slice(payloadEnd + 1, sigEnd))) return undefined;
+  if (sigEnd === undefined || looksIllustrative(sampleOf(text.slice(payloadEnd + 1, sigEnd)))) return undefined;
   return sigEnd;
 }
 

@@ -10,8 +10,6 @@ const MAX_LABEL = 40;
 const MAX_BLOCK = 64 * 1024;
 const MAX_BODY_LINES = 400;
 const MAX_BODY_LINE = 512;
-/** Base64 body ending in literal "\\n"/"\\r" escapes right before a footer on the same line. */
-const ESCAPED_TAIL = /[A-Za-z0-9+/=]{16,}(?:\\[rn])+$/;
 const isBase64 = alphabet("A-Za-z0-9+/=");
 const isPadding = alphabet("\t\r \"'`+*,;\\");
 const HEADER_LINE = /^[\s"'`+*,;]*[A-Za-z-]+: /;
@@ -111,6 +109,19 @@ function bodyForward(text: string, headerEnd: number): number {
   return end;
 }
 
+/**
+ * Start of a base64 body of 16+ characters that ends in literal "\\n"/"\\r" escapes right before
+ * `footerAt`, scanning back no further than `lineStart`.
+ */
+function escapedBodyStart(text: string, lineStart: number, footerAt: number): number | undefined {
+  let i = footerAt;
+  while (i - 2 >= lineStart && text.charCodeAt(i - 2) === 92 && "rn".includes(text.charAt(i - 1))) i -= 2;
+  if (i === footerAt) return undefined;
+  const bodyEnd = i;
+  while (i > lineStart && isBase64(text.charCodeAt(i - 1))) i--;
+  return bodyEnd - i >= 16 ? i : undefined;
+}
+
 /** Start of the key-body lines that precede a footer. */
 function bodyBackward(text: string, footerAt: number): number {
   // Start of the footer's own line, unless that line holds more than padding before the footer.
@@ -119,8 +130,7 @@ function bodyBackward(text: string, footerAt: number): number {
   const before = text.slice(start, footerAt);
   if (before.trim() !== "") {
     // A one-line escaped key ("…S4dh\\n-----END …"): take the body run before the escapes.
-    const m = ESCAPED_TAIL.exec(before);
-    return m ? start + m.index : footerAt;
+    return escapedBodyStart(text, start, footerAt) ?? footerAt;
   }
   let spanStart = footerAt;
   for (let k = 0; k < MAX_BODY_LINES && start > 0; k++) {

@@ -69,11 +69,15 @@ export function detectPivotTokens(text: string, emit: Emit): void {
  */
 export function detectDiscordTokens(text: string, emit: Emit, index: TextIndex): void {
   const { data: runs, length: count } = index.tokenRuns();
-  for (let r = 0; r < count; r += 2) {
+  let dot = text.indexOf("."); // a forward-only cursor over the dots of the text
+  for (let r = 0; r < count && dot !== -1; r += 2) {
+    const runStart = runs[r] ?? 0;
     const runEnd = runs[r + 1] ?? 0;
-    // Anchor on ".<6 base64url>." inside the run; a plain loop stays within the run.
-    for (let p = runs[r] ?? 0; p + 8 < runEnd; p++) {
-      if (text.charCodeAt(p) !== 46 || text.charCodeAt(p + 7) !== 46) continue;
+    if (dot < runStart) dot = text.indexOf(".", runStart);
+    // Anchor on ".<6 base64url>." inside the run.
+    for (; dot !== -1 && dot + 8 < runEnd; dot = text.indexOf(".", dot + 1)) {
+      const p = dot;
+      if (text.charCodeAt(p + 7) !== 46) continue;
       if (countForward(text, p + 1, b64url, 6) !== 6) continue;
       const head = countBack(text, p, b64url, 28);
       const tail = countForward(text, p + 8, b64url, 40);

@@ -1,11 +1,15 @@
 import { PRIORITY, type Emit } from "../candidate.js";
 import { at } from "../chars.js";
 import type { TextIndex } from "../text-index.js";
-import { alphabet, glues, tokenMayStart, type CharTest } from "./alphabet.js";
+import { alphabet, tokenMayStart, type CharTest } from "./alphabet.js";
 import { TOKEN_FORMATS, type TokenFormat } from "./formats.js";
-import { entropy, isWordy, looksIllustrative } from "./value.js";
+import { entropy, isWordy, looksIllustrative, sampleOf } from "./value.js";
 
 const DEFAULT_MAX = 1024;
+
+// Letters, digits, "_" and "-": a token never starts right after one (inlined table for the hot loop).
+const GLUE = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") GLUE[ch.charCodeAt(0)] = 1;
 
 interface Entry {
   prefix: string;
@@ -44,7 +48,7 @@ export function detectPrefixedTokens(text: string, emit: Emit, index: TextIndex)
       // Tokens start at the run start or right after a character that does not glue ("=", "/",
       // "."…, or the "m" ending a colour code): one table lookup rules out every other position.
       const prev = i === runStart ? 32 : text.charCodeAt(i - 1);
-      if (glues(prev) && prev !== 109 /* m */) continue;
+      if (prev < 128 && GLUE[prev] === 1 && prev !== 109 /* m */) continue;
       const end = tokenAt(text, i, emit);
       if (end !== undefined) i = end - 1;
     }
@@ -81,7 +85,7 @@ function tokenEnd(text: string, bodyStart: number, { format, body }: Entry): num
   if (after !== -1 && /[A-Za-z0-9]/.test(String.fromCharCode(after))) return undefined;
   // "akab-….akamaiapis.net": a host name label, not a credential.
   if (after === 46 && /[A-Za-z0-9]/.test(text.charAt(j + 1)) && !body(46)) return undefined;
-  const value = text.slice(bodyStart, j);
+  const value = sampleOf(text.slice(bodyStart, j));
   if (format.shape && !format.shape.test(value)) return undefined;
   if (looksIllustrative(value)) return undefined;
   // Prose glued to a prefix ("sk-learn-compatible-wrapper") or a degenerate body is not a key.

@@ -1,4 +1,5 @@
 // Judging candidate secret values: placeholders, illustrative keys and how random a string looks.
+import { isAsciiAlnum } from "../chars.js";
 
 /** Values that name a secret rather than being one, or that mean "nothing here". */
 const NOT_SECRETS = new Set(
@@ -6,7 +7,7 @@ const NOT_SECRETS = new Set(
     "null nil none undefined true false yes no empty blank required optional string str bytes secret " +
     "secrets password passwd pass pwd token key apikey value hidden redacted removed masked example " +
     "sample dummy placeholder changeme your_password your_token your_api_key todo tbd default env " +
-    "unset n/a na ... …"
+    "unset n/a na ... … await new this self function lambda return typeof async yield"
   ).split(" "),
 );
 
@@ -30,14 +31,37 @@ export function isPlaceholder(v: string): boolean {
 /**
  * Marks of keys written for documentation rather than issued: "EXAMPLE", "xxxx", "fake",
  * sequential runs ("123456", "abcdef", "654321") and bodies of only a few distinct characters. A
- * random 40-character key contains any of these with negligible probability.
+ * random 40-character key contains any of these with negligible probability. Callers pass at
+ * most a bounded prefix of a value (see `sampleOf`).
  */
 export function looksIllustrative(body: string): boolean {
   if (/example|xxxx|fake|dummy|sample/i.test(body)) return true;
-  // Words strung together ("there-are-not-the-tokens-you-want"): a sentence, not key material.
-  if (/(?:[a-z]{2,}[-_]){3}[a-z]{2,}/.test(body)) return true;
+  if (hasWordChain(body)) return true;
   if (hasSequentialRun(body, 6)) return true;
   return body.length >= 16 && new Set(body).size < 5;
+}
+
+/**
+ * Four or more lower-case words of two or more letters joined by "-" or "_" ("there-are-not-the-
+ * tokens-you-want"): a sentence, not key material. A plain scan (a regex for this backtracks).
+ */
+function hasWordChain(s: string): boolean {
+  let words = 0; // words of the current chain already followed by a separator
+  let letters = 0; // letters of the current word
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : -1;
+    if (c >= 97 && c <= 122) {
+      letters++;
+    } else if ((c === 45 || c === 95) && letters >= 2) {
+      words++;
+      letters = 0;
+    } else {
+      if (words >= 3 && letters >= 2) return true;
+      words = 0;
+      letters = 0;
+    }
+  }
+  return false;
 }
 
 function hasSequentialRun(s: string, min: number): boolean {
@@ -45,7 +69,7 @@ function hasSequentialRun(s: string, min: number): boolean {
   let down = 1;
   for (let i = 1; i < s.length; i++) {
     const d = s.charCodeAt(i) - s.charCodeAt(i - 1);
-    const alnum = /[0-9a-zA-Z]/.test(s.charAt(i));
+    const alnum = isAsciiAlnum(s.charCodeAt(i));
     up = d === 1 && alnum ? up + 1 : 1;
     down = d === -1 && alnum ? down + 1 : 1;
     if (up >= min || down >= min) return true;
@@ -80,6 +104,18 @@ export const isWordy = (v: string): boolean => WORDY.test(v);
 /** A code reference ("self.password", "config.db.pass", "process.env.TOKEN"). */
 const DOTTED_IDENT = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 
+/** Whitespace-separated words in `v`, counted up to `max`. */
+export function wordCount(v: string, max: number): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < v.length && words < max; i++) {
+    const space = v.charCodeAt(i) <= 32;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
 /**
  * Whether a value assigned to a secret-named field looks like key material rather than prose or
  * an identifier: long enough, several character classes, enough entropy.
@@ -101,3 +137,8 @@ export const isCodeReference = (v: string): boolean => DOTTED_IDENT.test(v);
 
 /** Hexadecimal constants and bit masks ("0x1f2e3d4c"): numbers, not passwords. */
 export const isHexConstant = (v: string): boolean => /^0x[0-9a-f]+$/i.test(v);
+
+/** Heuristics judge at most this much of a value: a key's first characters are representative. */
+const SAMPLE = 256;
+
+export const sampleOf = (v: string): string => (v.length > SAMPLE ? v.slice(0, SAMPLE) : v);
