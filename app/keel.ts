@@ -87,6 +87,8 @@ export function createAgentDeps(
     guards: parts.guards ?? createGuards(guardOptionsOf(config), classifier),
     logger: parts.logger,
     db: parts.pool,
+    budgets: config.budgets,
+    prices: config.model.prices,
     limits: config.limits,
     systemPrompt: DEFAULT_SYSTEM_PROMPT,
   };

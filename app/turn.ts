@@ -6,6 +6,7 @@ import type { Agent } from "../graphs/agent.js";
 import type { HITLRequest, HITLResponse } from "../nodes/approval-schema.js";
 import { messageText } from "../nodes/text.js";
 import { KeelError } from "../runtime/errors.js";
+import type { Budget } from "../runtime/budget.js";
 import type { Usage } from "../runtime/usage.js";
 import type { ToolResult } from "../tools/types.js";
 
@@ -13,8 +14,8 @@ export interface TurnCaller {
   threadId: string;
   userId: string;
   role: "viewer" | "member" | "admin";
-  /** Per-request step budget override. */
-  maxSteps?: number;
+  /** Per-request run budget; narrows the configured one. */
+  budget?: Budget;
 }
 
 export interface TurnEvents {
@@ -54,7 +55,7 @@ export async function runTurn(
 ): Promise<TurnOutcome> {
   const config = {
     configurable: { thread_id: caller.threadId },
-    context: { userId: caller.userId, role: caller.role, maxSteps: caller.maxSteps },
+    context: { userId: caller.userId, role: caller.role, budget: caller.budget },
   };
   const options = {
     ...config,

@@ -14,4 +14,17 @@ export const APP_MIGRATIONS: readonly string[] = [
     body text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Per-user limits shared by every thread, process and replica (runtime/user-limits.ts). The bucket
+  // may go negative: a call is never cut short, the next one waits. Spend is numeric so sums are exact.
+  `CREATE TABLE IF NOT EXISTS keel_user_token_buckets (
+    user_id text PRIMARY KEY,
+    tokens double precision NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS keel_user_daily_spend (
+    user_id text NOT NULL,
+    day date NOT NULL,
+    usd numeric NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, day)
+  )`,
 ];

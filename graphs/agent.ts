@@ -35,7 +35,7 @@ export function buildAgentGraph(deps: AgentDeps) {
       ["finalize", "approve", "tools"],
     )
     .addConditionalEdges("approve", routeAfterApprove, ["tools", "plan"])
-    .addConditionalEdges("tools", (s) => routeAfterTools(s, limits), ["summarize", "plan"])
+    .addConditionalEdges("tools", (s) => routeAfterTools(s, limits), ["finalize", "summarize", "plan"])
     .addEdge("finalize", END);
 }
 

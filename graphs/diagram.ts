@@ -19,7 +19,16 @@ export async function agentMermaid(): Promise<string> {
     guards: createGuards(),
     logger: createLogger("silent"),
     db: async () => unused(),
-    limits: { maxSteps: 1, maxInputChars: 1, summarizeAfterMessages: 4, keepRecentMessages: 2, toolConcurrency: 1 },
+    budgets: { run: {}, thread: {} },
+    prices: {},
+    limits: {
+      maxInputChars: 1,
+      contextTokens: 1000,
+      summarizeAtTokens: 700,
+      keepRecentTokens: 250,
+      toolOutputMaxChars: 1000,
+      toolConcurrency: 1,
+    },
     systemPrompt: "",
   }).compile({ name: "agent" });
   return (await graph.getGraphAsync()).drawMermaid().trim();

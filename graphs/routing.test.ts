@@ -4,7 +4,9 @@ import { ZERO_USAGE } from "../runtime/usage.js";
 import { needsSummary, routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
 import type { AgentStateValue } from "./state.js";
 
-const limits = { summarizeAfterMessages: 4 };
+// Each filler message estimates at 13 tokens (4 overhead + 36 chars / 4): three fit under 40, four do not.
+const limits = { summarizeAtTokens: 40 };
+const filler = (n: number) => Array.from({ length: n }, (_, i) => new HumanMessage(`${i}`.padEnd(36, ".")));
 const state = (over: Partial<AgentStateValue>): AgentStateValue => ({
   messages: [],
   summary: "",
@@ -31,11 +33,14 @@ describe("routing", () => {
     );
   });
 
-  it("guard: a long context is summarized before planning", () => {
-    const many = Array.from({ length: 5 }, (_, i) => new HumanMessage(`m${i}`));
-    expect(routeAfterGuard(state({ messages: many }), limits)).toBe("summarize");
-    expect(routeAfterGuard(state({ messages: many.slice(0, 4) }), limits)).toBe("plan");
-    expect(needsSummary({ messages: many.slice(0, 4) }, limits)).toBe(false);
+  it("guard: a context past the token trigger is summarized before planning", () => {
+    expect(routeAfterGuard(state({ messages: filler(4) }), limits)).toBe("summarize");
+    expect(routeAfterGuard(state({ messages: filler(3) }), limits)).toBe("plan");
+  });
+
+  it("the running summary counts toward the context", () => {
+    expect(needsSummary({ messages: filler(3), summary: "" }, limits)).toBe(false);
+    expect(needsSummary({ messages: filler(3), summary: "s".repeat(40) }, limits)).toBe(true);
   });
 
   it("plan: an answer without tool calls ends the run", () => {
@@ -63,9 +68,9 @@ describe("routing", () => {
     expect(routeAfterApprove(state({ messages: [ai] }))).toBe("tools");
   });
 
-  it("tools: back to plan, via summarize when the context is long", () => {
-    const many = Array.from({ length: 5 }, (_, i) => new HumanMessage(`m${i}`));
-    expect(routeAfterTools(state({ messages: many }), limits)).toBe("summarize");
-    expect(routeAfterTools(state({ messages: many.slice(0, 2) }), limits)).toBe("plan");
+  it("tools: back to plan, via summarize when the context is long; a budget stop ends the run", () => {
+    expect(routeAfterTools(state({ messages: filler(4) }), limits)).toBe("summarize");
+    expect(routeAfterTools(state({ messages: filler(2) }), limits)).toBe("plan");
+    expect(routeAfterTools(state({ messages: filler(2), stopReason: "budget_tool_calls" }), limits)).toBe("finalize");
   });
 });

@@ -1,16 +1,17 @@
 import { AIMessage } from "@langchain/core/messages";
 import { pendingToolCalls } from "../nodes/tool-calls.js";
+import { estimateTextTokens, estimateTokens } from "../runtime/tokens.js";
 import type { AgentStateValue } from "./state.js";
 
 type Needs = (name: string, args: unknown) => boolean;
 
 export interface RoutingLimits {
-  summarizeAfterMessages: number;
+  summarizeAtTokens: number;
 }
 
-/** The context is summarized when it holds more messages than the limit. */
-export function needsSummary(state: Pick<AgentStateValue, "messages">, limits: RoutingLimits): boolean {
-  return state.messages.length > limits.summarizeAfterMessages;
+/** The context (running summary plus messages) is summarized once its estimate passes the trigger. */
+export function needsSummary(state: Pick<AgentStateValue, "messages" | "summary">, limits: RoutingLimits): boolean {
+  return estimateTextTokens(state.summary) + estimateTokens(state.messages) > limits.summarizeAtTokens;
 }
 
 export function routeAfterGuard(state: AgentStateValue, limits: RoutingLimits): "finalize" | "summarize" | "plan" {
@@ -33,6 +34,8 @@ export function routeAfterApprove(state: AgentStateValue): "tools" | "plan" {
   return pendingToolCalls(state.messages).length > 0 ? "tools" : "plan";
 }
 
-export function routeAfterTools(state: AgentStateValue, limits: RoutingLimits): "summarize" | "plan" {
+/** Back to the model, via summarize when the context is long; a budget stop ends the run. */
+export function routeAfterTools(state: AgentStateValue, limits: RoutingLimits): "finalize" | "summarize" | "plan" {
+  if (state.stopReason !== null) return "finalize";
   return needsSummary(state, limits) ? "summarize" : "plan";
 }

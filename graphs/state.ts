@@ -1,9 +1,10 @@
 import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { ROLES } from "../tools/types.js";
+import { BUDGET_STOP_REASONS, BudgetSchema } from "../runtime/budget.js";
 import { UsageSchema } from "../runtime/usage.js";
 
-export const STOP_REASONS = ["answer", "refused", "budget_steps", "model_error"] as const;
+export const STOP_REASONS = ["answer", "refused", "model_error", ...BUDGET_STOP_REASONS] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 const zeroUsage = () => UsageSchema.parse({});
@@ -52,7 +53,7 @@ export type AgentStateUpdate = typeof AgentState.Update;
 export const RunContextSchema = z.object({
   userId: z.string().min(1).default("anonymous"),
   role: z.enum(ROLES).default("member"),
-  /** Per-request override of the step budget. */
-  maxSteps: z.number().int().min(1).max(1000).optional(),
+  /** Per-request run budget; it can only narrow the configured one. */
+  budget: BudgetSchema.optional(),
 });
 export type RunContext = z.infer<typeof RunContextSchema>;

@@ -3,8 +3,11 @@
  * instruction wrapped in an encoding is scanned like any other; rot13 has no telltale alphabet
  * and is tried only when the text names it. Random-looking data stays undecoded: a payload is
  * kept only when it is valid UTF-8 and mostly letters and spaces. Candidates examined and output
- * produced are capped, so a text full of encoded-looking runs still costs linear time.
+ * produced are capped, so a text full of encoded-looking runs still costs linear time. The fold
+ * pass notes base64-looking runs as it reads the text; then they are not looked for again.
  */
+import { ASCII_CLASS, BASE64, BASE64_MARK } from "./normalize-fold-tables.js";
+import { MIN_ENCODED_RUN, type EncodedRuns } from "./normalize-fold.js";
 
 export interface DecodeLimits {
   /** Candidate runs examined per text. */
@@ -17,13 +20,7 @@ export interface DecodeLimits {
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxCandidates: 256, maxOutput: 32_768, maxRun: 16_384 };
 
-/** Shortest run worth decoding: 16 base64 characters are 12 bytes, about two words. */
-const MIN_RUN = 16;
-/** 1 for characters of base64 (standard and URL-safe alphabets), by char code. */
-const BASE64_CHAR = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") BASE64_CHAR[c.charCodeAt(0)] = 1;
 const HEX_ONLY = /^(?:[0-9a-f]{2})+$/i;
-const PERCENT = /%[0-9a-f]{2}/gi;
 /**
  * Eight or more Morse letters separated by spaces (a slash or a wider gap between words). The
  * letter class and the separator class are disjoint, so matching is linear.
@@ -77,16 +74,30 @@ export function decodeHex(run: string): Uint8Array {
   return bytes;
 }
 
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** True when `text[i]` starts a percent escape ("%" and two hex digits). */
+function isEscape(text: string, i: number): boolean {
+  return text.charCodeAt(i) === 37 && hexValue(text.charCodeAt(i + 1)) >= 0 && hexValue(text.charCodeAt(i + 2)) >= 0;
+}
+
+const utf8Encoder = new TextEncoder();
+
 /** Percent-decodes a token ("+" is a space); everything else passes through as UTF-8. */
 function decodePercent(token: string): Uint8Array {
-  const raw = new TextEncoder().encode(token);
+  const raw = utf8Encoder.encode(token);
   const out = new Uint8Array(raw.length);
   let n = 0;
   for (let i = 0; i < raw.length; i++) {
-    const c = raw[i] ?? 0;
-    const hex = c === 37 ? String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0) : "";
-    if (hex !== "" && /^[0-9a-f]{2}$/i.test(hex)) {
-      out[n++] = parseInt(hex, 16);
+    const c = raw[i]!;
+    const high = c === 37 && i + 2 < raw.length ? hexValue(raw[i + 1]!) : -1;
+    const low = high >= 0 ? hexValue(raw[i + 2]!) : -1;
+    if (low >= 0) {
+      out[n++] = (high << 4) | low;
       i += 2;
     } else out[n++] = c === 43 ? 32 : c;
   }
@@ -108,16 +119,38 @@ export function readableText(bytes: Uint8Array): string | undefined {
   }
   let letters = 0;
   let spaces = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
+  let length = 0;
+  let streak = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    length++;
     if (cp === 9 || cp === 10 || cp === 13 || cp === 32) spaces++;
     else if (cp < 32 || (cp >= 127 && cp < 160) || cp === 0xfffd) return undefined;
-    else if (/\p{L}/u.test(ch)) letters++;
+    if (isLetter(cp)) {
+      letters++;
+      longest = Math.max(longest, ++streak);
+    } else streak = 0;
   }
-  const length = Array.from(text).length;
   if ((letters + spaces) / length < 0.7) return undefined;
-  if (spaces === 0 && !/\p{L}{4}/u.test(text)) return undefined;
+  if (spaces === 0 && longest < 4) return undefined;
   return text;
+}
+
+/** `\p{L}` by code unit, decided once per unit: a regex test per character is slow. */
+const LETTER_KNOWN = new Uint8Array(65_536);
+const LETTER_CLASS = /\p{L}/u;
+
+function isLetter(cp: number): boolean {
+  if (cp < 128) return (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  if (cp > 0xffff) return LETTER_CLASS.test(String.fromCodePoint(cp));
+  let known = LETTER_KNOWN[cp]!;
+  if (known === 0) {
+    known = LETTER_CLASS.test(String.fromCharCode(cp)) ? 1 : 2;
+    LETTER_KNOWN[cp] = known;
+  }
+  return known === 1;
 }
 
 function decodeMorse(run: string): string | undefined {
@@ -139,14 +172,6 @@ function decodeMorse(run: string): string | undefined {
   return /[aiou]/.test(out) && new Set(out.replace(/ /g, "")).size >= 4 ? out.trim() : undefined;
 }
 
-function countEscapes(token: string): number {
-  let n = 0;
-  for (let i = token.indexOf("%"); i >= 0; i = token.indexOf("%", i + 1)) {
-    if (/^[0-9a-f]{2}$/i.test(token.slice(i + 1, i + 3))) n++;
-  }
-  return n;
-}
-
 function rot13(text: string): string {
   return text.replace(/[a-z]/gi, (c) => {
     const base = c <= "Z" ? 65 : 97;
@@ -160,11 +185,48 @@ export interface DecodeResult {
   count: number;
 }
 
-/** `hint`: the text lowercased (the folded form), used to look for cipher names cheaply. */
+/** Base64-looking runs of `text`, as the fold pass notes them (for text it did not fold). */
+function findRuns(text: string, runs: EncodedRuns): void {
+  let start = -1;
+  let marked = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const cls = c < 128 ? ASCII_CLASS[c]! : 0;
+    if ((cls & BASE64) !== 0) {
+      if (start < 0) {
+        start = i;
+        marked = false;
+      }
+      if ((cls & BASE64_MARK) !== 0) marked = true;
+      continue;
+    }
+    if (start >= 0 && i - start >= MIN_ENCODED_RUN && (marked || c === 61) && runs.count < runs.starts.length) {
+      runs.starts[runs.count] = start;
+      runs.ends[runs.count] = i;
+      runs.count++;
+    }
+    start = -1;
+  }
+}
+
+/** Fresh run storage sized for the limits. */
+export function encodedRuns(limits: DecodeLimits = DEFAULT_DECODE_LIMITS): EncodedRuns {
+  return { starts: new Int32Array(limits.maxCandidates), ends: new Int32Array(limits.maxCandidates), count: 0 };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a);
+}
+
+/**
+ * `hint`: the text lowercased (the folded form), used to look for cipher names cheaply. `runs`:
+ * the base64-looking runs already noted by the fold pass; without them the text is scanned here.
+ */
 export function decodePayloads(
   text: string,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
   hint?: string,
+  runs?: EncodedRuns,
 ): DecodeResult {
   const payloads: string[] = [];
   let produced = 0;
@@ -176,44 +238,40 @@ export function decodePayloads(
     payloads.push(piece);
   };
 
-  // A plain loop finds the runs: a regex would retry every position inside every short word.
-  for (let i = 0, start = -1; i <= text.length && examined < limits.maxCandidates; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0;
-    if (c < 128 && BASE64_CHAR[c] === 1) {
-      if (start < 0) start = i;
-      continue;
-    }
-    if (start < 0) continue;
-    const length = i - start;
-    const runStart = start;
-    start = -1;
-    if (length < MIN_RUN) continue;
-    let end = i;
-    while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61) end++; // "=" padding
-    const run = text.slice(runStart, Math.min(end, runStart + limits.maxRun));
-    // Plain words and identifiers match the class too; real encodings mix cases or digits.
-    if (/^[a-z]+$/.test(run) || /^[A-Z]+$/.test(run) || /^[a-z_-]+$/i.test(run)) continue;
+  let candidates = runs;
+  if (candidates === undefined) {
+    candidates = encodedRuns(limits);
+    findRuns(text, candidates);
+  }
+  for (let k = 0; k < candidates.count && examined < limits.maxCandidates; k++) {
+    const start = candidates.starts[k]!;
+    let end = candidates.ends[k]!;
+    const stop = end + 2;
+    while (end < text.length && end < stop && text.charCodeAt(end) === 61) end++; // "=" padding
+    const run = text.slice(start, Math.min(end, start + limits.maxRun));
     examined++;
     const bytes = HEX_ONLY.test(run) ? decodeHex(run) : decodeBase64(run);
     keep(readableText(bytes));
   }
 
   if (text.includes("%")) {
-    // Whole whitespace-free tokens that hold at least three escapes, found from each escape.
-    PERCENT.lastIndex = 0;
+    // Whole whitespace-free tokens that hold at least three escapes, found from each "%".
     let tokenEnd = 0;
-    for (let m = PERCENT.exec(text); m !== null && examined < limits.maxCandidates; m = PERCENT.exec(text)) {
-      if (m.index < tokenEnd) continue;
-      let start = m.index;
-      while (start > tokenEnd && !/\s/.test(text[start - 1] ?? " ")) start--;
-      let end = m.index;
-      while (end < text.length && end - start < limits.maxRun && !/\s/.test(text[end] ?? " ")) end++;
+    for (let at = text.indexOf("%"); at >= 0 && examined < limits.maxCandidates; at = text.indexOf("%", at + 1)) {
+      if (at < tokenEnd) continue;
+      let start = at;
+      while (start > tokenEnd && !isSpace(text.charCodeAt(start - 1))) start--;
+      let end = at;
+      let escapes = 0;
+      while (end < text.length && end - start < limits.maxRun && !isSpace(text.charCodeAt(end))) {
+        if (isEscape(text, end)) escapes++;
+        end++;
+      }
       tokenEnd = end;
-      PERCENT.lastIndex = end;
-      const token = text.slice(start, end);
-      if (countEscapes(token) < 3) continue;
+      at = Math.max(at, end - 1);
+      if (escapes < 3) continue;
       examined++;
-      keep(readableText(decodePercent(token)));
+      keep(readableText(decodePercent(text.slice(start, end))));
     }
   }
 
@@ -227,7 +285,10 @@ export function decodePayloads(
 
   const count = payloads.length;
   // rot13 has no telltale alphabet; decode only when the text itself names the cipher.
-  const named = hint === undefined ? ROT13_HINT.test(text) : /rot.?13|caesar/.test(hint) && ROT13_HINT.test(hint);
+  const named =
+    hint === undefined
+      ? ROT13_HINT.test(text)
+      : (hint.includes("rot13") || hint.includes("rot-13") || hint.includes("caesar")) && ROT13_HINT.test(hint);
   if (named) keep(rot13(text.slice(0, limits.maxRun)));
   return { payloads, count };
 }

@@ -3,6 +3,8 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import type { Guards } from "../guards/index.js";
+import type { Budgets } from "../runtime/budget.js";
+import type { PriceTable } from "../runtime/pricing.js";
 import { KeelError } from "../runtime/errors.js";
 import { RunContextSchema, type RunContext } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
@@ -19,10 +21,11 @@ export interface ChatModelPort {
 }
 
 export interface AgentLimits {
-  maxSteps: number;
   maxInputChars: number;
-  summarizeAfterMessages: number;
-  keepRecentMessages: number;
+  contextTokens: number;
+  summarizeAtTokens: number;
+  keepRecentTokens: number;
+  toolOutputMaxChars: number;
   toolConcurrency: number;
 }
 
@@ -35,6 +38,8 @@ export interface AgentDeps {
   /** Injection detection on input and tool output, redaction of answers. */
   guards: Guards;
   db: () => Promise<Pool>;
+  budgets: Budgets;
+  prices: PriceTable;
   limits: AgentLimits;
   systemPrompt: string;
 }

@@ -1,27 +1,39 @@
 import { type AIMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
+import { budgetBreach, narrowBudget, type Budgets } from "../runtime/budget.js";
 import { isKeelError } from "../runtime/errors.js";
-import { costUsd } from "../runtime/pricing.js";
-import { addUsage, type Usage } from "../runtime/usage.js";
-import { callerContext, type AgentDeps } from "./deps.js";
+import { addUsage, usageOfReply } from "../runtime/usage.js";
+import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
 import { normalizeToolCalls } from "./tool-calls.js";
 
-/** Pure budget check before each model call: the step limit for now. */
-export function stepBudgetExhausted(runUsage: Usage, maxSteps: number): boolean {
-  return runUsage.steps >= maxSteps;
+/** The budgets that apply to this caller: configured ones, narrowed by the request's own. */
+export function budgetsFor(deps: AgentDeps, caller: CallerContext): Budgets {
+  return { run: narrowBudget(deps.budgets.run, caller.budget), thread: deps.budgets.thread };
 }
 
-/** The model call: only the caller's permitted tools are offered; usage and cost are recorded. */
+/**
+ * The model call: only the caller's permitted tools are offered; budgets are checked first, and
+ * tokens, cost and time are recorded per run and per thread.
+ */
 export function makePlanNode(deps: AgentDeps) {
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const caller = callerContext(config);
-    const maxSteps = caller.maxSteps ?? deps.limits.maxSteps;
-    if (stepBudgetExhausted(state.runUsage, maxSteps)) return { stopReason: "budget_steps" };
+    const breach = budgetBreach({ run: state.runUsage, thread: state.threadUsage }, budgetsFor(deps, caller), {
+      modelCall: true,
+    });
+    if (breach) {
+      deps.logger.info(
+        { event: "budget_exhausted", threadId: caller.threadId, userId: caller.userId, ...breach },
+        breach.message,
+      );
+      return { stopReason: breach.reason, error: { code: breach.reason, message: breach.message } };
+    }
 
     const system = state.summary
       ? `${deps.systemPrompt}\n\nSummary of the earlier conversation:\n${state.summary}`
       : deps.systemPrompt;
+    const started = performance.now();
     let reply: AIMessage;
     try {
       reply = await deps.model.invoke([new SystemMessage(system), ...state.messages], {
@@ -34,27 +46,36 @@ export function makePlanNode(deps: AgentDeps) {
       const error = isKeelError(err)
         ? { code: err.code, message: err.message }
         : { code: "model_error", message: err instanceof Error ? err.message : String(err) };
-      return { stopReason: "model_error", error, runUsage: addUsage(state.runUsage, { steps: 1 }) };
+      deps.logger.error({ event: "model_failed", threadId: caller.threadId, ...error }, "model call failed");
+      const spent = { steps: 1, elapsedMs: performance.now() - started };
+      return {
+        stopReason: "model_error",
+        error,
+        runUsage: addUsage(state.runUsage, spent),
+        threadUsage: addUsage(state.threadUsage, spent),
+      };
     }
-    const usage = usageOf(reply, deps.model.modelName);
+    const { model, ...usage } = usageOfReply(reply, deps.model.modelName, deps.prices, performance.now() - started);
+    const step = { ...usage, steps: 1 };
+    deps.logger.info(
+      {
+        event: "model_call",
+        node: "plan",
+        threadId: caller.threadId,
+        userId: caller.userId,
+        model,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costUsd: usage.costUsd,
+        durationMs: Math.round(usage.elapsedMs ?? 0),
+        toolCalls: reply.tool_calls?.length ?? 0,
+      },
+      "model call",
+    );
     return {
       messages: [normalizeToolCalls(reply)],
-      runUsage: addUsage(state.runUsage, usage),
-      threadUsage: addUsage(state.threadUsage, usage),
+      runUsage: addUsage(state.runUsage, step),
+      threadUsage: addUsage(state.threadUsage, step),
     };
-  };
-}
-
-function usageOf(reply: AIMessage, fallbackModel: string): Partial<Usage> {
-  const inputTokens = reply.usage_metadata?.input_tokens ?? 0;
-  const outputTokens = reply.usage_metadata?.output_tokens ?? 0;
-  const modelName =
-    typeof reply.response_metadata?.model_name === "string" ? reply.response_metadata.model_name : fallbackModel;
-  return {
-    steps: 1,
-    modelCalls: 1,
-    inputTokens,
-    outputTokens,
-    costUsd: costUsd(modelName, inputTokens, outputTokens),
   };
 }

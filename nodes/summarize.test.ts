@@ -8,10 +8,12 @@ const toolTurn = (id: string) => [
 ];
 
 describe("summarizeCutIndex", () => {
-  it("keeps the most recent messages", () => {
+  it("keeps the newest messages that fit in the token budget", () => {
+    // "m0".."m9" estimate at 5 tokens each (4 overhead + 1).
     const messages = Array.from({ length: 10 }, (_, i) => new HumanMessage(`m${i}`));
-    expect(summarizeCutIndex(messages, 4)).toBe(6);
-    expect(summarizeCutIndex(messages.slice(0, 3), 4)).toBe(0);
+    expect(summarizeCutIndex(messages, 20)).toBe(6);
+    expect(summarizeCutIndex(messages.slice(0, 3), 20)).toBe(0);
+    expect(summarizeCutIndex(messages, 1)).toBe(9); // always keeps the last message
   });
 
   it("never separates a tool call from its results", () => {
@@ -23,7 +25,7 @@ describe("summarizeCutIndex", () => {
       ...toolTurn("b"),
     ];
     // Keeping 1 would start the tail at the ToolMessage of call b; the cut moves back to its AI message.
-    const cut = summarizeCutIndex(messages, 1);
+    const cut = summarizeCutIndex(messages, 5);
     expect(cut).toBe(5);
     expect(AIMessage.isInstance(messages[cut])).toBe(true);
   });
@@ -42,6 +44,6 @@ describe("summarizeCutIndex", () => {
       new ToolMessage({ tool_call_id: "x", content: "" }),
       new ToolMessage({ tool_call_id: "y", content: "" }),
     ];
-    expect(summarizeCutIndex(messages, 1)).toBe(1);
+    expect(summarizeCutIndex(messages, 5)).toBe(1);
   });
 });

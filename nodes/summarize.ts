@@ -1,19 +1,25 @@
 import { type BaseMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
-import { costUsd } from "../runtime/pricing.js";
-import { addUsage } from "../runtime/usage.js";
+import { CHARS_PER_TOKEN, estimateMessageTokens } from "../runtime/tokens.js";
+import { addUsage, usageOfReply } from "../runtime/usage.js";
 import type { AgentDeps } from "./deps.js";
 import { messageText } from "./text.js";
 
 /**
- * Index of the first message to keep. The kept tail never starts with a tool result, so a tool
- * call and its results are always folded or kept together.
+ * Index of the first message to keep: the newest messages that fit in `keepTokens` (at least the
+ * last one). The kept tail never starts with a tool result, so a tool call and its results are
+ * always folded or kept together.
  */
-export function summarizeCutIndex(messages: readonly BaseMessage[], keepRecent: number): number {
-  let cut = Math.max(0, messages.length - keepRecent);
+export function summarizeCutIndex(messages: readonly BaseMessage[], keepTokens: number): number {
+  let cut = messages.length - 1;
+  let kept = messages.length > 0 ? estimateMessageTokens(messages[cut]!) : 0;
+  while (cut > 0 && kept + estimateMessageTokens(messages[cut - 1]!) <= keepTokens) {
+    cut--;
+    kept += estimateMessageTokens(messages[cut]!);
+  }
   while (cut > 0 && ToolMessage.isInstance(messages[cut])) cut--;
-  return cut;
+  return Math.max(0, cut);
 }
 
 export const SUMMARY_INSTRUCTIONS =
@@ -21,8 +27,10 @@ export const SUMMARY_INSTRUCTIONS =
 
 /** Folds older turns into `summary` and removes them from the context. */
 export function makeSummarizeNode(deps: AgentDeps) {
+  // The summary itself must stay small next to the window, or it would crowd out the turns.
+  const maxSummaryChars = Math.floor(deps.limits.keepRecentTokens * CHARS_PER_TOKEN * 0.5);
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
-    const cut = summarizeCutIndex(state.messages, deps.limits.keepRecentMessages);
+    const cut = summarizeCutIndex(state.messages, deps.limits.keepRecentTokens);
     if (cut === 0) return {};
     const folded = state.messages.slice(0, cut);
     const transcript = folded.map((m) => `${m.getType()}: ${messageText(m)}`).join("\n");
@@ -31,30 +39,35 @@ export function makeSummarizeNode(deps: AgentDeps) {
       new SystemMessage(SUMMARY_INSTRUCTIONS),
       new HumanMessage(`Previous summary:\n${state.summary || "(none)"}\n\nNew messages:\n${transcript}`),
     ];
+    const started = performance.now();
     try {
       const reply = await deps.model.invoke(prompt, {
         signal: config.signal,
         config: { ...config, tags: ["summarize"] },
       });
-      const inputTokens = reply.usage_metadata?.input_tokens ?? 0;
-      const outputTokens = reply.usage_metadata?.output_tokens ?? 0;
-      const usage = {
-        modelCalls: 1,
-        inputTokens,
-        outputTokens,
-        costUsd: costUsd(deps.model.modelName, inputTokens, outputTokens),
-      };
+      const { model: _model, ...usage } = usageOfReply(
+        reply,
+        deps.model.modelName,
+        deps.prices,
+        performance.now() - started,
+      );
       return {
-        summary: messageText(reply).trim() || state.summary,
+        summary: clip(messageText(reply).trim() || state.summary, maxSummaryChars),
         messages: removals,
         runUsage: addUsage(state.runUsage, usage),
         threadUsage: addUsage(state.threadUsage, usage),
       };
     } catch (err) {
       if (config.signal?.aborted) throw err;
-      // Without a model, keep the facts verbatim (clipped) rather than grow the context unbounded.
-      const fallback = `${state.summary}\n${transcript}`.trim().slice(-8_000);
-      return { summary: fallback, messages: removals };
+      // Without a model, keep the facts verbatim (clipped) rather than let the context grow.
+      return { summary: clip(`${state.summary}\n${transcript}`.trim(), maxSummaryChars), messages: removals };
     }
   };
+}
+
+/** Keeps the start (the oldest facts) and the end (the newest) of an over-long summary. */
+function clip(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const half = Math.floor((maxChars - 5) / 2);
+  return `${text.slice(0, half)}\n…\n${text.slice(-half)}`;
 }

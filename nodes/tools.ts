@@ -1,7 +1,9 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue, GuardFlag } from "../graphs/state.js";
 import type { ToolResult } from "../tools/types.js";
+import { budgetBreach } from "../runtime/budget.js";
 import { addUsage } from "../runtime/usage.js";
+import { budgetsFor } from "./plan.js";
 import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
 import { type PendingCall, pendingToolCalls, toolResultMessage } from "./tool-calls.js";
 
@@ -14,6 +16,22 @@ export function makeToolsNode(deps: AgentDeps) {
     const approvedIds = new Set(
       Object.entries(state.approvals).flatMap(([id, decision]) => (decision === "rejected" ? [] : [id])),
     );
+    const breach = budgetBreach({ run: state.runUsage, thread: state.threadUsage }, budgetsFor(deps, caller), {
+      toolCalls: pending.length,
+    });
+    if (breach) {
+      // Every pending call still gets a result, so no call is left unanswered in the history.
+      deps.logger.info(
+        { event: "budget_exhausted", threadId: caller.threadId, userId: caller.userId, ...breach },
+        breach.message,
+      );
+      return {
+        messages: pending.map((call) => toolResultMessage(call, budgetResult(breach.message))),
+        stopReason: breach.reason,
+        error: { code: breach.reason, message: breach.message },
+      };
+    }
+    const started = performance.now();
     const runnable = pending.filter((call) => !call.malformed);
     const results = await deps.engine.runAll(
       runnable,
@@ -23,9 +41,15 @@ export function makeToolsNode(deps: AgentDeps) {
     const byId = new Map(runnable.map((call, i) => [call.id, results[i]!]));
     const guardFlags = await inspectOutputs(deps, runnable, byId, caller);
     const messages = pending.map((call) =>
-      toolResultMessage(call, byId.get(call.id) ?? malformedResult(call.name, call.malformed!)),
+      toolResultMessage(
+        call,
+        truncateResult(
+          byId.get(call.id) ?? malformedResult(call.name, call.malformed!),
+          deps.limits.toolOutputMaxChars,
+        ),
+      ),
     );
-    const counted = { toolCalls: pending.length };
+    const counted = { toolCalls: pending.length, elapsedMs: performance.now() - started };
     return {
       messages,
       ...(guardFlags.length > 0 ? { guardFlags } : {}),
@@ -84,6 +108,32 @@ async function inspectOutputs(
     }
   }
   return flags;
+}
+
+function budgetResult(message: string): ToolResult {
+  return {
+    ok: false,
+    error: { code: "budget_exhausted", message: `Not run: ${message}`, retryable: false },
+    suggestion: "Stop calling tools and summarise what was done.",
+  };
+}
+
+/**
+ * Long output is cut before it enters the context, with a note saying so; the model can ask for
+ * less (a narrower query, a smaller page) if it needs the rest.
+ */
+export function truncateResult(result: ToolResult, maxChars: number): ToolResult {
+  if (!result.ok) return result;
+  const json = JSON.stringify(result.data) ?? "null";
+  if (json.length <= maxChars) return result;
+  return {
+    ok: true,
+    data: json.slice(0, maxChars),
+    truncated: {
+      originalChars: json.length,
+      note: `Output truncated to the first ${maxChars} of ${json.length} characters.`,
+    },
+  };
 }
 
 function malformedResult(name: string, malformed: { raw: string; error: string }): ToolResult {

@@ -19,14 +19,22 @@ describe("loadConfig", () => {
     expect(config.model.offline).toBe(true);
     expect(config.model.name).toBe("gpt-4o-mini");
     expect(config.database.url).toBeUndefined();
-    expect(config.limits.maxSteps).toBe(12);
+    expect(config.budgets.run).toEqual({
+      steps: 12,
+      modelCalls: 24,
+      toolCalls: 40,
+      tokens: 400_000,
+      usd: 1,
+      wallSeconds: 300,
+    });
+    expect(config.budgets.thread).toEqual({ usd: 10 });
     expect(config.identity.role).toBe("member");
   });
 
   it("reads typed values and treats empty strings as unset", () => {
     const config = loadConfig({ OPENAI_API_KEY: "sk-x", MAX_STEPS: "3", LANGSMITH_TRACING: "yes", DATABASE_URL: "" });
     expect(config.model.offline).toBe(false);
-    expect(config.limits.maxSteps).toBe(3);
+    expect(config.budgets.run.steps).toBe(3);
     expect(config.tracing.enabled).toBe(true);
     expect(config.database.url).toBeUndefined();
   });
@@ -51,9 +59,9 @@ describe("loadConfig", () => {
     expect(error.details?.variables).toEqual(expect.arrayContaining(["MAX_STEPS", "TOOL_CONCURRENCY"]));
   });
 
-  it("rejects keeping more recent messages than the summary trigger", () => {
-    expect(configError({ SUMMARIZE_AFTER_MESSAGES: "10", KEEP_RECENT_MESSAGES: "10" }).message).toContain(
-      "KEEP_RECENT_MESSAGES",
+  it("rejects keeping more of the window than the summary trigger", () => {
+    expect(configError({ CONTEXT_SUMMARIZE_AT: "0.5", CONTEXT_KEEP_RECENT: "0.5" }).message).toContain(
+      "CONTEXT_KEEP_RECENT",
     );
   });
 

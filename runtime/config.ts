@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { Budgets } from "./budget.js";
 import { KeelError } from "./errors.js";
+import { loadPrices, type PriceTable } from "./pricing.js";
 
 /** Env strings → typed values. Empty strings count as unset so `.env` templates can leave blanks. */
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
@@ -40,17 +42,33 @@ export const EnvSchema = z.object({
   MODEL_MAX_RETRIES: int(4, 0, 10),
   MODEL_RETRY_BASE_MS: int(500, 1, 60_000),
   MODEL_RETRY_MAX_MS: int(20_000, 1, 300_000),
+  /** JSON file of prices (USD per million tokens) laid over the built-in table. */
+  PRICES_FILE: optionalString,
 
   // Persistence. No URL → embedded PostgreSQL under KEEL_DATA_DIR.
   DATABASE_URL: url,
   KEEL_DATA_DIR: z.string().min(1).default(".keel"),
   EMBEDDED_PG_PORT: int(54329, 1024, 65535),
 
-  // Budgets (per run) and limits on input.
+  // Budgets per run and per thread; when one runs out the run ends with a summary of partial work.
+  // For tokens, cost and time, 0 means unlimited.
   MAX_STEPS: int(12, 1, 1000),
+  MAX_MODEL_CALLS: int(24, 1, 10_000),
+  MAX_TOOL_CALLS: int(40, 1, 10_000),
+  MAX_RUN_TOKENS: int(400_000, 0, 1_000_000_000),
+  MAX_RUN_COST_USD: num(1, 0, 100_000),
+  MAX_RUN_SECONDS: num(300, 0, 86_400),
+  MAX_THREAD_TOKENS: int(0, 0, 1_000_000_000),
+  MAX_THREAD_COST_USD: num(10, 0, 1_000_000),
   MAX_INPUT_CHARS: int(20_000, 1, 1_000_000),
-  SUMMARIZE_AFTER_MESSAGES: int(40, 4, 10_000),
-  KEEP_RECENT_MESSAGES: int(12, 2, 10_000),
+  /** The model's context window; older turns are summarized before the context nears it. */
+  MODEL_CONTEXT_TOKENS: int(128_000, 1_000, 10_000_000),
+  /** Summarize once the context passes this fraction of the window. */
+  CONTEXT_SUMMARIZE_AT: num(0.7, 0.1, 0.95),
+  /** Fraction of the window kept verbatim as the recent turns after summarizing. */
+  CONTEXT_KEEP_RECENT: num(0.25, 0.05, 0.9),
+  /** Tool output longer than this is truncated, with a note, before it enters the context. */
+  TOOL_OUTPUT_MAX_CHARS: int(16_000, 200, 10_000_000),
   TOOL_CONCURRENCY: int(4, 1, 64),
 
   // Built-in tools.
@@ -95,15 +113,18 @@ export interface KeelConfig {
     timeoutMs: number;
     stallMs: number;
     retry: { maxRetries: number; baseMs: number; maxMs: number };
+    prices: PriceTable;
     /** True when no key is configured: Keel talks to its own offline fake server. */
     offline: boolean;
   };
   database: { url: string | undefined; dataDir: string; embeddedPort: number };
+  budgets: Budgets;
   limits: {
-    maxSteps: number;
     maxInputChars: number;
-    summarizeAfterMessages: number;
-    keepRecentMessages: number;
+    contextTokens: number;
+    summarizeAtTokens: number;
+    keepRecentTokens: number;
+    toolOutputMaxChars: number;
     toolConcurrency: number;
   };
   tools: { knowledgeDir: string; httpAllowedHosts: string[] };
@@ -138,11 +159,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
   }
   const e = parsed.data;
-  if (e.KEEP_RECENT_MESSAGES >= e.SUMMARIZE_AFTER_MESSAGES) {
+  if (e.CONTEXT_KEEP_RECENT >= e.CONTEXT_SUMMARIZE_AT) {
     throw new KeelError(
       "config_invalid",
-      `Invalid configuration:\n  KEEP_RECENT_MESSAGES=${e.KEEP_RECENT_MESSAGES}: must be below SUMMARIZE_AFTER_MESSAGES (${e.SUMMARIZE_AFTER_MESSAGES})`,
-      { details: { variables: ["KEEP_RECENT_MESSAGES"] } },
+      `Invalid configuration:\n  CONTEXT_KEEP_RECENT=${e.CONTEXT_KEEP_RECENT}: must be below CONTEXT_SUMMARIZE_AT (${e.CONTEXT_SUMMARIZE_AT})`,
+      { details: { variables: ["CONTEXT_KEEP_RECENT"] } },
     );
   }
   return {
@@ -156,13 +177,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stallMs: e.MODEL_STALL_MS,
       retry: { maxRetries: e.MODEL_MAX_RETRIES, baseMs: e.MODEL_RETRY_BASE_MS, maxMs: e.MODEL_RETRY_MAX_MS },
       offline: e.OPENAI_API_KEY === undefined,
+      prices: loadPrices(e.PRICES_FILE),
     },
     database: { url: e.DATABASE_URL, dataDir: e.KEEL_DATA_DIR, embeddedPort: e.EMBEDDED_PG_PORT },
+    budgets: {
+      run: {
+        steps: e.MAX_STEPS,
+        modelCalls: e.MAX_MODEL_CALLS,
+        toolCalls: e.MAX_TOOL_CALLS,
+        ...positive("tokens", e.MAX_RUN_TOKENS),
+        ...positive("usd", e.MAX_RUN_COST_USD),
+        ...positive("wallSeconds", e.MAX_RUN_SECONDS),
+      },
+      thread: { ...positive("tokens", e.MAX_THREAD_TOKENS), ...positive("usd", e.MAX_THREAD_COST_USD) },
+    },
     limits: {
-      maxSteps: e.MAX_STEPS,
       maxInputChars: e.MAX_INPUT_CHARS,
-      summarizeAfterMessages: e.SUMMARIZE_AFTER_MESSAGES,
-      keepRecentMessages: e.KEEP_RECENT_MESSAGES,
+      contextTokens: e.MODEL_CONTEXT_TOKENS,
+      summarizeAtTokens: Math.floor(e.MODEL_CONTEXT_TOKENS * e.CONTEXT_SUMMARIZE_AT),
+      keepRecentTokens: Math.floor(e.MODEL_CONTEXT_TOKENS * e.CONTEXT_KEEP_RECENT),
+      toolOutputMaxChars: e.TOOL_OUTPUT_MAX_CHARS,
       toolConcurrency: e.TOOL_CONCURRENCY,
     },
     tools: {
@@ -188,6 +222,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       flushTimeoutMs: e.LANGSMITH_FLUSH_TIMEOUT_MS,
     },
   };
+}
+
+/** 0 means unlimited: the key is left out of the budget. */
+function positive<K extends string>(key: K, value: number): Partial<Record<K, number>> {
+  return value > 0 ? ({ [key]: value } as Record<K, number>) : {};
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -5,6 +5,7 @@ import { startFakeOpenAI, type FakeOpenAI } from "../fake-openai/server.js";
 import type { FakeReply, Responder } from "../fake-openai/types.js";
 import { isKeelError, type KeelError } from "./errors.js";
 import { createChatModel, ModelClient, type ModelConfig, type ModelRetryEvent } from "./model.js";
+import { DEFAULT_PRICES } from "./pricing.js";
 
 let fake: FakeOpenAI | undefined;
 afterEach(async () => {
@@ -23,6 +24,7 @@ function modelConfig(over: Partial<ModelConfig> = {}): ModelConfig {
     timeoutMs: 3000,
     stallMs: 150,
     retry: { maxRetries: 3, baseMs: 5, maxMs: 20 },
+    prices: DEFAULT_PRICES,
     offline: false,
     ...over,
   };

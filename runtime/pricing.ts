@@ -1,21 +1,44 @@
-/** USD per million tokens. Unknown models cost 0 and say so in the turn summary. */
-export interface ModelPrice {
-  inputPerMTok: number;
-  outputPerMTok: number;
-}
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { KeelError } from "./errors.js";
 
-export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
-  "gpt-4o-mini": { inputPerMTok: 0.15, outputPerMTok: 0.6 },
-  "gpt-4o": { inputPerMTok: 2.5, outputPerMTok: 10 },
-  "gpt-4.1": { inputPerMTok: 2, outputPerMTok: 8 },
-  "gpt-4.1-mini": { inputPerMTok: 0.4, outputPerMTok: 1.6 },
-  "gpt-4.1-nano": { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+/** USD per million tokens. Cached input (prompt-cache hits) is billed at its own, lower rate. */
+export const ModelPriceSchema = z.object({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
+  cachedInputPerMTok: z.number().min(0).optional(),
+});
+export type ModelPrice = z.infer<typeof ModelPriceSchema>;
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+export const DEFAULT_PRICES: PriceTable = {
+  "gpt-4o-mini": { inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.075 },
+  "gpt-4o": { inputPerMTok: 2.5, outputPerMTok: 10, cachedInputPerMTok: 1.25 },
+  "gpt-4.1": { inputPerMTok: 2, outputPerMTok: 8, cachedInputPerMTok: 0.5 },
+  "gpt-4.1-mini": { inputPerMTok: 0.4, outputPerMTok: 1.6, cachedInputPerMTok: 0.1 },
+  "gpt-4.1-nano": { inputPerMTok: 0.1, outputPerMTok: 0.4, cachedInputPerMTok: 0.025 },
 };
 
-export function priceOf(
-  model: string,
-  prices: Readonly<Record<string, ModelPrice>> = DEFAULT_PRICES,
-): ModelPrice | undefined {
+/** The default table with a JSON file's entries on top (`{"my-model": {"inputPerMTok": 1, …}}`). */
+export function loadPrices(file: string | undefined): PriceTable {
+  if (!file) return DEFAULT_PRICES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new KeelError("config_invalid", `PRICES_FILE=${file}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  const table = z.record(z.string(), ModelPriceSchema).safeParse(parsed);
+  if (!table.success) {
+    throw new KeelError(
+      "config_invalid",
+      `PRICES_FILE=${file}: ${table.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  return { ...DEFAULT_PRICES, ...table.data };
+}
+
+export function priceOf(model: string, prices: PriceTable = DEFAULT_PRICES): ModelPrice | undefined {
   // Providers report dated names (gpt-4o-mini-2024-07-18); fall back to the longest known prefix.
   if (prices[model]) return prices[model];
   const prefix = Object.keys(prices)
@@ -24,8 +47,21 @@ export function priceOf(
   return prefix ? prices[prefix] : undefined;
 }
 
-export function costUsd(model: string, inputTokens: number, outputTokens: number, prices = DEFAULT_PRICES): number {
+export interface TokenCounts {
+  input: number;
+  output: number;
+  /** Part of `input` served from the provider's prompt cache. */
+  cachedInput?: number;
+}
+
+/** Cost of one call; unknown models cost 0 (the turn summary shows $0). */
+export function costUsd(model: string, tokens: TokenCounts, prices: PriceTable = DEFAULT_PRICES): number {
   const price = priceOf(model, prices);
   if (!price) return 0;
-  return (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1_000_000;
+  const cached = Math.min(tokens.cachedInput ?? 0, tokens.input);
+  const cachedRate = price.cachedInputPerMTok ?? price.inputPerMTok;
+  return (
+    ((tokens.input - cached) * price.inputPerMTok + cached * cachedRate + tokens.output * price.outputPerMTok) /
+    1_000_000
+  );
 }

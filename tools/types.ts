@@ -64,6 +64,7 @@ export const TOOL_ERROR_CODES = [
   "rejected",
   "rate_limited",
   "quarantined",
+  "budget_exhausted",
   "timeout",
   "tool_error",
 ] as const;
@@ -71,7 +72,7 @@ export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 /** What the model reads after every call: never an exception, always this shape. */
 export type ToolResult =
-  | { ok: true; data: unknown }
+  | { ok: true; data: unknown; truncated?: { originalChars: number; note: string } }
   | {
       ok: false;
       error: { code: ToolErrorCode; message: string; retryable: boolean; retryAfterMs?: number };

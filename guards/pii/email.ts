@@ -25,8 +25,11 @@ export function detectEmails(text: string, emit: Emit): void {
   }
 }
 
-/** An "@" with a local-part character before it and a domain label and dot after it. */
-const SEED = /(?<=[^\s@])@(?=[^\s@.,;:<>()[\]"'`/\\]{1,63}\.)/g;
+/**
+ * An "@" with a local-part character before it and a domain label and dot after it. The "@" comes
+ * first so the engine can skip to each "@" natively.
+ */
+const SEED = /@(?<=[^\s@]@)(?=[^\s@.,;:<>()[\]"'`/\\]{1,63}\.)/g;
 
 function emailAround(text: string, atIdx: number): [number, number] | undefined {
   let start = atIdx;

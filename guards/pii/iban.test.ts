@@ -45,5 +45,11 @@ describe("IBAN", () => {
 
   it("does not let the digit groups of a failed IBAN pass as a phone number", () => {
     expect(findPii("NO93 8601 1117 948")).toEqual([]);
+    expect(findPii("EE38 2200 2210  014 5686")).toEqual([]);
+  });
+
+  it("does not let an IBAN-like word swallow a phone number after it", () => {
+    const text = "Ref GB12 call me at 555 123 4567";
+    expect(findPii(text).map((s) => text.slice(s.start, s.end))).toEqual(["555 123 4567"]);
   });
 });

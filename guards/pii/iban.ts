@@ -60,17 +60,53 @@ function readIban(text: string, start: number, emit: Emit): number {
   const country = text.slice(start, start + 2).toUpperCase();
   const expected = ibanLength(country);
   const end = expected === undefined ? undefined : cutAt(text, start, groupEnds, expected, grouped);
-  if (chars < 15) return i; // too short to be even a look-alike
-  const blocker = { start, end: end ?? i, type: "IBAN" as const, priority: PRIORITY.checksummed, blocker: true };
   if (end === undefined || !oneCase(text, start, end)) {
-    emit(blocker);
-    return i;
+    // Not an IBAN; if it still looks like one, keep its pieces from being read as phone numbers.
+    const lookAlike = lookAlikeEnd(text, start);
+    if (alnumCount(text, start, lookAlike) >= 15) {
+      emit({ start, end: lookAlike, type: "IBAN", priority: PRIORITY.checksummed, blocker: true });
+    }
+    return Math.max(i, lookAlike);
   }
+  const blocker = { start, end, type: "IBAN" as const, priority: PRIORITY.checksummed, blocker: true };
   const compact = text.slice(start, end).replace(/[ -]/g, "").toUpperCase();
   const check = Number(compact.slice(2, 4));
   const valid = check >= 2 && check <= 98 && ibanMod97Valid(compact);
   emit(valid ? { ...blocker, end, blocker: false } : { ...blocker, end });
   return end;
+}
+
+/**
+ * End of an IBAN-shaped stretch, read generously: groups joined by up to two spaces or hyphens
+ * ("EE38 2200 2210  014 5686"), up to the longest IBAN, where each group has a digit or is a short
+ * upper-case bank code (so prose words end it). Only used for blockers.
+ */
+function lookAlikeEnd(text: string, start: number): number {
+  let end = start + 4;
+  let chars = 4;
+  while (chars < MAX_IBAN) {
+    let k = end;
+    while (k < text.length && k - end < 2 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 45)) k++;
+    const groupStart = k;
+    let digits = 0;
+    let upper = 0;
+    while (k < text.length && chars < MAX_IBAN && isAsciiAlnum(text.charCodeAt(k))) {
+      if (isDigit(text.charCodeAt(k))) digits++;
+      else if (isUpper(text.charCodeAt(k))) upper++;
+      k++;
+      chars++;
+    }
+    const len = k - groupStart;
+    if (len === 0 || !(digits > 0 || (upper === len && len <= 4))) return end;
+    end = k;
+  }
+  return end;
+}
+
+function alnumCount(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (isAsciiAlnum(text.charCodeAt(i))) n++;
+  return n;
 }
 
 /** IBAN letters are all upper case (or, as typed by some people, all lower case). */

@@ -17,7 +17,6 @@ export function detectIps(text: string, emit: Emit, index: TextIndex): void {
   detectV6(text, emit);
 }
 
-const isV4Char = (c: number) => isDigit(c) || c === 46;
 const isV6Char = (c: number) => isHex(c) || c === 58 || c === 46;
 
 function detectV4(text: string, emit: Emit, index: TextIndex): void {
@@ -30,9 +29,10 @@ function detectV4(text: string, emit: Emit, index: TextIndex): void {
     // The maximal run of digits and dots; only runs with exactly three inner dots can be addresses.
     let j = i;
     let dots = 0;
-    while (j < text.length && isV4Char(text.charCodeAt(j))) {
-      if (text.charCodeAt(j) === 46) dots++;
-      j++;
+    for (; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 46) dots++;
+      else if (c < 48 || c > 57) break;
     }
     consumed = j;
     let end = j;

@@ -74,10 +74,10 @@ export function detectDiscordTokens(text: string, emit: Emit, index: TextIndex):
     const runStart = runs[r] ?? 0;
     const runEnd = runs[r + 1] ?? 0;
     if (dot < runStart) dot = text.indexOf(".", runStart);
-    // Anchor on ".<6 base64url>." inside the run.
-    for (; dot !== -1 && dot + 8 < runEnd; dot = text.indexOf(".", dot + 1)) {
-      const p = dot;
-      if (text.charCodeAt(p + 7) !== 46) continue;
+    if (dot === -1 || dot >= runEnd) continue;
+    // Anchor on ".<6 base64url>." inside the run (a plain loop: dots may be dense here).
+    for (let p = dot; p + 8 < runEnd; p++) {
+      if (text.charCodeAt(p) !== 46 || text.charCodeAt(p + 7) !== 46) continue;
       if (countForward(text, p + 1, b64url, 6) !== 6) continue;
       const head = countBack(text, p, b64url, 28);
       const tail = countForward(text, p + 8, b64url, 40);
