@@ -5,11 +5,12 @@ import { startFakeOpenAI, type FakeOpenAI } from "../fake-openai/server.js";
 import { compileAgent, type Agent } from "../graphs/agent.js";
 import { createGuards, createRedactor, type GuardOptions, type Guards } from "../guards/index.js";
 import { createLlmClassifier } from "../guards/llm-classifier.js";
-import type { AgentDeps } from "../nodes/deps.js";
+import type { AgentDeps, UserLimitsPort } from "../nodes/deps.js";
 import { DEFAULT_SYSTEM_PROMPT } from "../nodes/prompts.js";
 import type { KeelConfig } from "../runtime/config.js";
 import { ModelClient } from "../runtime/model.js";
 import { createTracing, type Tracing } from "../runtime/tracing.js";
+import { UserLimits } from "../runtime/user-limits.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { ToolEngine } from "../tools/engine.js";
 import { createBuiltinTools, createToolRegistry } from "../tools/index.js";
@@ -88,6 +89,9 @@ export function createAgentDeps(
     logger: parts.logger,
     db: parts.pool,
     budgets: config.budgets,
+    ...(config.userLimits.tokensPerMinute > 0 || config.userLimits.usdPerDay > 0
+      ? { userLimits: lazyUserLimits(parts.pool, config.userLimits) }
+      : {}),
     prices: config.model.prices,
     limits: config.limits,
     systemPrompt: DEFAULT_SYSTEM_PROMPT,
@@ -97,4 +101,14 @@ export function createAgentDeps(
 export function guardOptionsOf(config: KeelConfig): GuardOptions {
   const { toolOutput, redaction, hashKey, blockScore } = config.guards;
   return { toolOutput, redaction, blockScore, ...(hashKey ? { hashKey } : {}) };
+}
+
+/** The limits table lives in the app database, which opens on first use. */
+function lazyUserLimits(pool: () => Promise<Pool>, options: KeelConfig["userLimits"]): UserLimitsPort {
+  let limits: Promise<UserLimits> | undefined;
+  const get = (): Promise<UserLimits> => (limits ??= pool().then((p) => new UserLimits(p, options)));
+  return {
+    check: async (userId) => (await get()).check(userId),
+    record: async (userId, usage) => (await get()).record(userId, usage),
+  };
 }

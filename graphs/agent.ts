@@ -7,6 +7,7 @@ import { makeGuardInputNode } from "../nodes/guard-input.js";
 import { makePlanNode } from "../nodes/plan.js";
 import { makeSummarizeNode } from "../nodes/summarize.js";
 import { makeToolsNode } from "../nodes/tools.js";
+import { estimateTextTokens } from "../runtime/tokens.js";
 import { routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
 import { AgentState, RunContextSchema } from "./state.js";
 
@@ -17,7 +18,7 @@ import { AgentState, RunContextSchema } from "./state.js";
  * so a turn costs few checkpointed super-steps.
  */
 export function buildAgentGraph(deps: AgentDeps) {
-  const limits = deps.limits;
+  const limits = { summarizeAtTokens: messageBudget(deps) };
   return new StateGraph(AgentState, RunContextSchema)
     .addNode("guard_input", makeGuardInputNode(deps))
     .addNode("summarize", makeSummarizeNode(deps))
@@ -37,6 +38,15 @@ export function buildAgentGraph(deps: AgentDeps) {
     .addConditionalEdges("approve", routeAfterApprove, ["tools", "plan"])
     .addConditionalEdges("tools", (s) => routeAfterTools(s, limits), ["finalize", "summarize", "plan"])
     .addEdge("finalize", END);
+}
+
+/**
+ * Tokens the messages may use before summarizing: the trigger minus what every request carries
+ * anyway (system prompt, tool schemas), never less than a quarter of the trigger.
+ */
+function messageBudget(deps: AgentDeps): number {
+  const fixed = estimateTextTokens(deps.systemPrompt + JSON.stringify(deps.engine.registry.specsFor("admin")));
+  return Math.max(Math.floor(deps.limits.summarizeAtTokens / 4), deps.limits.summarizeAtTokens - fixed);
 }
 
 export function compileAgent(deps: AgentDeps, checkpointer?: BaseCheckpointSaver) {

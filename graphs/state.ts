@@ -4,7 +4,7 @@ import { ROLES } from "../tools/types.js";
 import { BUDGET_STOP_REASONS, BudgetSchema } from "../runtime/budget.js";
 import { UsageSchema } from "../runtime/usage.js";
 
-export const STOP_REASONS = ["answer", "refused", "model_error", ...BUDGET_STOP_REASONS] as const;
+export const STOP_REASONS = ["answer", "refused", "model_error", "user_limit", ...BUDGET_STOP_REASONS] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 const zeroUsage = () => UsageSchema.parse({});

@@ -29,6 +29,11 @@ export interface AgentLimits {
   toolConcurrency: number;
 }
 
+export interface UserLimitsPort {
+  check(userId: string): Promise<{ ok: true } | { ok: false; reason: string; message: string; retryAt: string }>;
+  record(userId: string, usage: { tokens: number; usd: number }): Promise<void>;
+}
+
 /** Everything the nodes use, injected once when the graph is built. */
 export interface AgentDeps {
   model: ChatModelPort;
@@ -39,6 +44,8 @@ export interface AgentDeps {
   guards: Guards;
   db: () => Promise<Pool>;
   budgets: Budgets;
+  /** Per-user token rate and daily spend, shared across threads and replicas (optional). */
+  userLimits?: UserLimitsPort;
   prices: PriceTable;
   limits: AgentLimits;
   systemPrompt: string;

@@ -30,6 +30,21 @@ export function makePlanNode(deps: AgentDeps) {
       return { stopReason: breach.reason, error: { code: breach.reason, message: breach.message } };
     }
 
+    const userCheck = await deps.userLimits?.check(caller.userId);
+    if (userCheck && !userCheck.ok) {
+      deps.logger.warn(
+        {
+          event: "user_limit",
+          threadId: caller.threadId,
+          userId: caller.userId,
+          reason: userCheck.reason,
+          retryAt: userCheck.retryAt,
+        },
+        userCheck.message,
+      );
+      return { stopReason: "user_limit", error: { code: userCheck.reason, message: userCheck.message } };
+    }
+
     const system = state.summary
       ? `${deps.systemPrompt}\n\nSummary of the earlier conversation:\n${state.summary}`
       : deps.systemPrompt;
@@ -57,6 +72,10 @@ export function makePlanNode(deps: AgentDeps) {
     }
     const { model, ...usage } = usageOfReply(reply, deps.model.modelName, deps.prices, performance.now() - started);
     const step = { ...usage, steps: 1 };
+    await deps.userLimits?.record(caller.userId, {
+      tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
+      usd: usage.costUsd ?? 0,
+    });
     deps.logger.info(
       {
         event: "model_call",

@@ -60,6 +60,9 @@ export const EnvSchema = z.object({
   MAX_RUN_SECONDS: num(300, 0, 86_400),
   MAX_THREAD_TOKENS: int(0, 0, 1_000_000_000),
   MAX_THREAD_COST_USD: num(10, 0, 1_000_000),
+  /** Per user, across all threads and replicas (kept in PostgreSQL); 0 means unlimited. */
+  USER_TOKENS_PER_MINUTE: int(0, 0, 1_000_000_000),
+  USER_USD_PER_DAY: num(0, 0, 1_000_000),
   MAX_INPUT_CHARS: int(20_000, 1, 1_000_000),
   /** The model's context window; older turns are summarized before the context nears it. */
   MODEL_CONTEXT_TOKENS: int(128_000, 1_000, 10_000_000),
@@ -119,6 +122,7 @@ export interface KeelConfig {
   };
   database: { url: string | undefined; dataDir: string; embeddedPort: number };
   budgets: Budgets;
+  userLimits: { tokensPerMinute: number; usdPerDay: number };
   limits: {
     maxInputChars: number;
     contextTokens: number;
@@ -191,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       thread: { ...positive("tokens", e.MAX_THREAD_TOKENS), ...positive("usd", e.MAX_THREAD_COST_USD) },
     },
+    userLimits: { tokensPerMinute: e.USER_TOKENS_PER_MINUTE, usdPerDay: e.USER_USD_PER_DAY },
     limits: {
       maxInputChars: e.MAX_INPUT_CHARS,
       contextTokens: e.MODEL_CONTEXT_TOKENS,
