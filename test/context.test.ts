@@ -99,8 +99,8 @@ describe("context management over a long conversation", () => {
     expect(result.ok).toBe(true);
     expect(result.data).toHaveLength(1000);
     expect(result.truncated).toEqual({
-      originalChars: 50_012,
-      note: "Output truncated to the first 1000 of 50012 characters.",
+      originalChars: 50_011,
+      note: "Output truncated to the first 1000 of 50011 characters.",
     });
   });
 });
