@@ -1,4 +1,4 @@
-// Throughput and scaling of the PII/secret guard (`npm run bench:pii`).
+// Throughput and scaling of the PII/secret guard (`tsx bench/pii.ts`; also run by `npm run bench`).
 //
 // For each workload: MB/s of findPii and of redact over 1 MB, and the time ratio of 1 MB to
 // 0.25 MB (≈ 4 when time is linear in input size; a quadratic detector would show ≈ 16). Each

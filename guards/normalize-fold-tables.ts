@@ -16,19 +16,27 @@ export const SPACE = 16;
 export const BASE64 = 32;
 /** Base64 characters no plain word contains (digits, "+", "/"): a run with one may be encoded. */
 export const BASE64_MARK = 64;
+/** Word characters for a regex `\b`: letters, digits and "_". */
+export const BOUNDARY_WORD = 128;
+export const ALNUM = LETTER | DIGIT;
 
+/** Classes of ASCII units, either case. */
 export const ASCII_CLASS = new Uint8Array(128);
+/** ASCII lowercased, by table: a compare on the case of each letter mispredicts too often. */
+export const ASCII_LOWER = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let bits = 0;
-  if (/[a-z]/.test(ch)) bits |= LETTER;
+  if (/[a-z]/i.test(ch)) bits |= LETTER;
   if (/[0-9]/.test(ch)) bits |= DIGIT;
   if ("@$!".includes(ch)) bits |= LEET_SIGN;
   if (" .-_*~/".includes(ch)) bits |= SEPARATOR;
   if (/\s/.test(ch)) bits |= SPACE;
   if (/[A-Za-z0-9+/_-]/.test(ch)) bits |= BASE64;
   if (/[0-9+/]/.test(ch)) bits |= BASE64_MARK;
+  if (/\w/.test(ch)) bits |= BOUNDARY_WORD;
   ASCII_CLASS[c] = bits;
+  ASCII_LOWER[c] = ch.toLowerCase().charCodeAt(0);
 }
 
 /** `\s` outside ASCII (most are already plain spaces after NFKC). */

@@ -2,16 +2,19 @@
  * The detection form of a text: lowercased, diacritics and stacked marks dropped, look-alike
  * letters from other scripts folded to Latin, s p a c e d or d.o.t.t.e.d letters joined, leetspeak
  * folded where it spells a word the guard cares about, whitespace collapsed. Never shown to a
- * model. Two passes over a reused buffer whatever the text holds: the first reads the string
- * (case, marks, look-alikes, and the runs a decoder may want), the second rewrites the buffer in
- * place (spacing, leetspeak, whitespace). Every rewrite keeps or shortens the text, so writing
- * never overtakes reading.
+ * model. One pass into a reused buffer: inside a run of ASCII letters and digits a character costs
+ * a table read and a store; everything else (where a word, a token or an encoded-looking run ends)
+ * is decided at the character that ends the run. The same pass notes base64-looking runs, so the
+ * decoder need not scan the text again.
  */
 import {
+  ALNUM,
   ALWAYS_FOLD,
   ASCII_CLASS,
+  ASCII_LOWER,
   BASE64,
   BASE64_MARK,
+  BOUNDARY_WORD,
   DIGIT,
   DROP,
   foldedText,
@@ -37,7 +40,7 @@ export interface FoldCounts {
 
 /**
  * Runs of base64 characters long enough to hold a payload and not plain words (they contain a
- * digit, "+", "/" or "=" padding), noted by the first pass so the decoder need not scan again.
+ * digit, "+", "/" or "=" padding), as offsets into the folded text's source.
  */
 export interface EncodedRuns {
   /** Capacity: runs past it are not noted. */
@@ -49,64 +52,93 @@ export interface EncodedRuns {
 /** Shortest run worth decoding: 16 base64 characters are 12 bytes, about two words. */
 export const MIN_ENCODED_RUN = 16;
 const STACKED_MARKS = 3;
+const LEET_MIX = LETTER | DIGIT | LEET_SIGN;
 
 let buf = new Uint16Array(4096);
 const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
 
-function reserve(size: number): void {
-  if (buf.length >= size) return;
-  const next = new Uint16Array(Math.max(size, buf.length * 2));
-  next.set(buf);
-  buf = next;
+function reserve(size: number): Uint16Array {
+  if (buf.length < size) buf = new Uint16Array(Math.max(size, buf.length * 2));
+  return buf;
+}
+
+function isLeetMix(flags: number): boolean {
+  return (flags & LETTER) !== 0 && (flags & (DIGIT | LEET_SIGN)) !== 0;
 }
 
 export function foldText(clean: string, runs?: EncodedRuns): { folded: string; counts: FoldCounts } {
   const counts: FoldCounts = { homoglyphs: 0, combining_marks: 0, spaced_letters: 0, leetspeak: 0 };
-  const length = joinAndCollapse(lowerAndFold(clean, counts, runs), counts);
-  return { folded: utf16.decode(buf.subarray(0, length)), counts };
-}
-
-/** Pass 1: `text` lowercased and folded into `buf`; returns the length written. */
-function lowerAndFold(text: string, counts: FoldCounts, runs: EncodedRuns | undefined): number {
-  const n = text.length;
-  reserve(n + 8);
-  let out = buf;
+  const n = clean.length;
+  let out = reserve(n + 8);
   let w = 0;
-  let runStart = -1;
-  let runMarked = false;
-  let marks = 0;
-  // The word being written that holds a look-alike, from its start; -1 when none is open.
+  // Runs: ASCII letters and digits from `alnumStart`; base64 characters from `b64Start` (with
+  // `b64Flags` the classes seen); a leetspeak token in `out` from `tokenStart` (`tokenFlags`).
+  let alnumStart = 0;
+  let afterWord = false;
+  let b64Start = 0;
+  let b64Flags = 0;
+  let tokenStart = 0;
+  let tokenFlags = 0;
+  // A word holding a look-alike, open from `lookalikeStart` in `out` (-1: none).
   let lookalikeStart = -1;
   let lookalikeDone = 0;
+  let noRunBefore = 0;
+  let marks = 0;
   for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128) {
-      const cls = ASCII_CLASS[c]!;
-      if ((cls & BASE64) !== 0) {
-        if (runStart < 0) {
-          runStart = i;
-          runMarked = false;
-        }
-        if ((cls & BASE64_MARK) !== 0) runMarked = true;
-      } else if (runStart >= 0) {
-        // "=" is padding: it ends the run, but marks it as encoded.
-        if (runs !== undefined && i - runStart >= MIN_ENCODED_RUN && (runMarked || c === 61)) note(runs, runStart, i);
-        runStart = -1;
-      }
+    const c = clean.charCodeAt(i);
+    const cls = c < 128 ? ASCII_CLASS[c]! : 0;
+    if ((cls & ALNUM) !== 0) {
+      out[w++] = ASCII_LOWER[c]!;
+      b64Flags |= cls;
+      tokenFlags |= cls;
       marks = 0;
-      const o = c >= 65 && c <= 90 ? c + 32 : c;
-      if (lookalikeStart >= 0 && LOOKALIKE_WORD[o] === 0) {
-        foldLookalikes(out, lookalikeStart, w, counts);
-        lookalikeDone = w;
-        lookalikeStart = -1;
-      }
-      out[w++] = o;
       continue;
     }
-    if (runStart >= 0) {
-      if (runs !== undefined && i - runStart >= MIN_ENCODED_RUN && runMarked) note(runs, runStart, i);
-      runStart = -1;
+    // The end of a run of ASCII letters and digits (or a character outside one).
+    if (lookalikeStart >= 0 && c < 128) {
+      foldLookalikes(out, lookalikeStart, w, counts);
+      lookalikeDone = w;
+      lookalikeStart = -1;
     }
+    if (i - alnumStart === 1 && !afterWord && (cls & SEPARATOR) !== 0 && i - 1 >= noRunBefore) {
+      const run = spacedRun(clean, i - 1);
+      noRunBefore = run.last + 1;
+      if (run.valid) {
+        counts.spaced_letters++;
+        // The run's first letter is already written; the joined run replaces it.
+        w = emitJoined(clean, i - 1, run, out, w - 1, counts);
+        i = run.last;
+        alnumStart = b64Start = i + 1;
+        b64Flags = 0;
+        tokenStart = w;
+        tokenFlags = 0;
+        continue;
+      }
+    }
+    alnumStart = i + 1;
+    afterWord = c === 95 || (c >= 128 && foldsToWord(c));
+    if ((cls & BASE64) !== 0) b64Flags |= cls;
+    else {
+      const length = i - b64Start;
+      if (runs !== undefined && length >= MIN_ENCODED_RUN && ((b64Flags & BASE64_MARK) !== 0 || c === 61)) {
+        note(runs, b64Start, i);
+      }
+      b64Start = i + 1;
+      b64Flags = 0;
+    }
+    if (c < 128) {
+      marks = 0;
+      if ((cls & LEET_SIGN) !== 0) tokenFlags |= cls;
+      else {
+        if (isLeetMix(tokenFlags) && foldLeetToken(out, tokenStart, w)) counts.leetspeak++;
+        tokenFlags = 0;
+      }
+      if ((cls & SPACE) === 0) out[w++] = c;
+      else if (w > 0 && out[w - 1] !== 32) out[w++] = 32;
+      if (tokenFlags === 0) tokenStart = w;
+      continue;
+    }
+    // Outside ASCII: combining marks dropped, the rest folded unit by unit.
     if (isMark(c)) {
       if (++marks === STACKED_MARKS) counts.combining_marks++;
       continue;
@@ -114,27 +146,34 @@ function lowerAndFold(text: string, counts: FoldCounts, runs: EncodedRuns | unde
     marks = 0;
     const folded = foldUnit(c);
     if (folded === DROP) continue;
-    // Most units fold to one; a few (dotted capital I) to several, which need room.
     const units = folded === SEVERAL ? foldedText(c) : undefined;
-    if (units !== undefined) {
-      reserve(w + units.length + n - i + 8);
-      out = buf;
-    }
+    if (units !== undefined) out = reserve(w + units.length + n - i + 8);
     for (let k = 0, count = units?.length ?? 1; k < count; k++) {
       const o = units === undefined ? folded : units.charCodeAt(k);
-      if (HOMOGLYPH[o] !== 0 && lookalikeStart < 0) {
-        lookalikeStart = wordStart(out, w, lookalikeDone);
-      } else if (lookalikeStart >= 0 && LOOKALIKE_WORD[o] === 0) {
+      const homoglyph = HOMOGLYPH[o] !== 0;
+      if (homoglyph && lookalikeStart < 0) lookalikeStart = wordStart(out, w, lookalikeDone);
+      else if (lookalikeStart >= 0 && LOOKALIKE_WORD[o] === 0) {
         foldLookalikes(out, lookalikeStart, w, counts);
         lookalikeDone = w;
         lookalikeStart = -1;
       }
-      out[w++] = o;
+      // A look-alike may be a letter of a leetspeak token ("pr3vіous"), once folded.
+      const kind = homoglyph ? LETTER : o < 128 ? ASCII_CLASS[o]! & LEET_MIX : 0;
+      if (kind !== 0) tokenFlags |= kind;
+      else {
+        if (isLeetMix(tokenFlags) && foldLeetToken(out, tokenStart, w)) counts.leetspeak++;
+        tokenFlags = 0;
+      }
+      if (o !== 32) out[w++] = o;
+      else if (w > 0 && out[w - 1] !== 32) out[w++] = 32;
+      if (tokenFlags === 0) tokenStart = w;
     }
   }
-  if (runStart >= 0 && runs !== undefined && n - runStart >= MIN_ENCODED_RUN && runMarked) note(runs, runStart, n);
   if (lookalikeStart >= 0) foldLookalikes(out, lookalikeStart, w, counts);
-  return w;
+  if (isLeetMix(tokenFlags) && foldLeetToken(out, tokenStart, w)) counts.leetspeak++;
+  if (runs !== undefined && n - b64Start >= MIN_ENCODED_RUN && (b64Flags & BASE64_MARK) !== 0) note(runs, b64Start, n);
+  if (w > 0 && out[w - 1] === 32) w--;
+  return { folded: utf16.decode(out.subarray(0, w)), counts };
 }
 
 /** Start of the word ending at `end`, not before `floor`: each unit is visited twice at most. */
@@ -167,117 +206,79 @@ function foldLookalikes(out: Uint16Array, start: number, end: number, counts: Fo
   }
 }
 
-const ALNUM = LETTER | DIGIT;
-const TOKEN = LETTER | DIGIT | LEET_SIGN;
+/** For `\b` next to a spaced letter: a unit outside ASCII that folds to a Latin letter ("ö", "о"). */
+function foldsToWord(c: number): boolean {
+  const folded = foldUnit(c);
+  if (folded === SEVERAL) return true;
+  return folded > 0 && ((folded < 128 && (ASCII_CLASS[folded]! & BOUNDARY_WORD) !== 0) || HOMOGLYPH[folded] !== 0);
+}
 
-function classOf(c: number): number {
+function classAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
   return c < 128 ? ASCII_CLASS[c]! : 0;
 }
 
-/** A letter or digit for `\b`: also "_". */
-function isBoundaryWord(c: number): boolean {
-  return (classOf(c) & ALNUM) !== 0 || c === 95;
-}
-
-/** Pass 2, in place over `buf[0, length)`: spaced letters joined, leetspeak folded, whitespace collapsed. */
-function joinAndCollapse(length: number, counts: FoldCounts): number {
-  const b = buf;
-  let w = 0;
-  let pendingSpace = false;
-  let tokenStart = -1;
-  let tokenKinds = 0;
-  let previous = 32;
-  let noRunBefore = 0;
-  for (let r = 0; r < length; r++) {
-    let c = b[r]!;
-    let cls = classOf(c);
-    if ((cls & ALNUM) !== 0 && r >= noRunBefore && r + 1 < length && (classOf(b[r + 1]!) & SEPARATOR) !== 0) {
-      if (!isBoundaryWord(previous)) {
-        const run = spacedRun(b, r, length);
-        noRunBefore = run.last + 1;
-        if (run.valid) {
-          counts.spaced_letters++;
-          r = joinRun(b, r, run.last, run.firstGap);
-          c = b[r]!;
-          cls = classOf(c);
-        }
-      }
-    }
-    previous = c;
-    if ((cls & SPACE) !== 0) {
-      if (tokenStart >= 0) {
-        if (tokenKinds === 3 && foldLeetToken(b, tokenStart, w)) counts.leetspeak++;
-        tokenStart = -1;
-      }
-      if (w > 0) pendingSpace = true;
-      continue;
-    }
-    if (pendingSpace) {
-      b[w++] = 32;
-      pendingSpace = false;
-    }
-    if ((cls & TOKEN) !== 0) {
-      if (tokenStart < 0) {
-        tokenStart = w;
-        tokenKinds = 0;
-      }
-      tokenKinds |= (cls & LETTER) !== 0 ? 1 : 2;
-    } else if (tokenStart >= 0) {
-      if (tokenKinds === 3 && foldLeetToken(b, tokenStart, w)) counts.leetspeak++;
-      tokenStart = -1;
-    }
-    b[w++] = c;
-  }
-  if (tokenStart >= 0 && tokenKinds === 3 && foldLeetToken(b, tokenStart, w)) counts.leetspeak++;
-  return w;
+interface SpacedRun {
+  /** Index of the run's last letter. */
+  last: number;
+  /** Three or more single letters or digits, two of them letters ("1 2 3" and "e.g." are not). */
+  valid: boolean;
+  /** The separators after the first letter, packed (see `gapKey`). */
+  firstGap: number;
 }
 
 /**
- * The spaced run starting at `r`: single letters or digits, each standing alone, separated by 1–3
- * separators. Valid with three or more of them, two of them letters (so "1 2 3" and "e.g." stay).
+ * The spaced run whose first single letter or digit is at `start`: singles each standing alone,
+ * separated by 1–3 separators. Bounded by its own length; the caller skips past it either way.
  */
-function spacedRun(b: Uint16Array, r: number, length: number): { last: number; valid: boolean; firstGap: number } {
+function spacedRun(text: string, start: number): SpacedRun {
   let singles = 0;
   let letters = 0;
   let firstGap = -1;
-  let at = r;
+  let at = start;
   for (;;) {
     singles++;
-    if ((classOf(b[at]!) & LETTER) !== 0) letters++;
-    let gap = at + 1;
-    while (gap < length && gap - at <= 3 && (classOf(b[gap]!) & SEPARATOR) !== 0) gap++;
-    const next = gap;
-    if (gap - at - 1 === 0 || next >= length || (classOf(b[next]!) & ALNUM) === 0) break;
-    if (next + 1 < length && isBoundaryWord(b[next + 1]!)) break;
-    if (firstGap < 0) firstGap = gapKey(b, at + 1, next);
+    if ((classAt(text, at) & LETTER) !== 0) letters++;
+    let next = at + 1;
+    while (next < text.length && next - at <= 3 && (classAt(text, next) & SEPARATOR) !== 0) next++;
+    if (next === at + 1 || (classAt(text, next) & ALNUM) === 0) break;
+    const after = text.charCodeAt(next + 1);
+    if ((classAt(text, next + 1) & BOUNDARY_WORD) !== 0 || (after >= 128 && foldsToWord(after))) break;
+    if (firstGap < 0) firstGap = gapKey(text, at + 1, next);
     at = next;
   }
   return { last: at, valid: singles >= 3 && letters >= 2, firstGap };
 }
 
 /** The separators between two letters, packed into a number (at most 3, each below 128). */
-function gapKey(b: Uint16Array, start: number, end: number): number {
+function gapKey(text: string, start: number, end: number): number {
   let key = 0;
-  for (let i = start; i < end; i++) key = (key << 7) | b[i]!;
+  for (let i = start; i < end; i++) key = (key << 7) | text.charCodeAt(i);
   return key;
 }
 
 /**
- * Rewrites the run `b[r, last]` as its letters, with a space wherever the gap differs from the
- * first one (the gap between words), right-aligned at `last`: written backwards, each write lands
- * on a unit already read. Returns where the joined text starts.
+ * Writes the run's letters lowercased at `w`, with a space wherever the gap differs from the
+ * first one (the gap between words), folds leetspeak in each joined word, returns the new end.
  */
-function joinRun(b: Uint16Array, r: number, last: number, firstGap: number): number {
-  let q = last;
-  let at = last;
-  for (;;) {
-    const letter = b[at]!;
-    b[q--] = letter;
-    if (at === r) break;
-    let previous = at - 1;
-    while (previous > r && (classOf(b[previous]!) & SEPARATOR) !== 0) previous--;
-    if (gapKey(b, previous + 1, at) !== firstGap) b[q--] = 32;
-    at = previous;
+function emitJoined(text: string, start: number, run: SpacedRun, out: Uint16Array, w: number, counts: FoldCounts): number {
+  let wordAt = w;
+  let flags = 0;
+  for (let at = start; ; ) {
+    const c = text.charCodeAt(at);
+    out[w++] = ASCII_LOWER[c]!;
+    flags |= ASCII_CLASS[c]!;
+    if (at === run.last) break;
+    let next = at + 1;
+    while ((classAt(text, next) & ALNUM) === 0) next++;
+    if (gapKey(text, at + 1, next) !== run.firstGap) {
+      if (isLeetMix(flags) && foldLeetToken(out, wordAt, w)) counts.leetspeak++;
+      out[w++] = 32;
+      wordAt = w;
+      flags = 0;
+    }
+    at = next;
   }
-  return q + 1;
+  if (isLeetMix(flags) && foldLeetToken(out, wordAt, w)) counts.leetspeak++;
+  return w;
 }

@@ -2,7 +2,9 @@
  * Removes characters a reader cannot see but a model still reads: zero-width and other invisible
  * format characters, bidi controls, Unicode tag characters and runs of variation selectors. What
  * they smuggle (tag-encoded ASCII, bytes hidden in variation selectors, text written backwards
- * under a right-to-left override) is decoded so the guard can scan it.
+ * under a right-to-left override) is decoded so the guard can scan it. Text without any is
+ * returned as it is after one regex scan; otherwise one pass copies it into a reused buffer,
+ * deciding each run of suspect characters as it meets it (no strings built per character).
  */
 
 export interface InvisibleScan {
@@ -23,32 +25,17 @@ export interface InvisibleScan {
  */
 const SUSPECT_START =
   // eslint-disable-next-line no-control-regex, no-misleading-character-class -- control, joiner and selector characters are what this finds
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uDB40]/g;
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uDB40]/;
 /** Runs of anything but printable ASCII: a class this small scans many times faster. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e]+/g;
-/** Past one such run per this many characters the text is mostly non-ASCII: scan it directly. */
-const CHARS_PER_RUN = 32;
 
-/**
- * Index of the next character that may start a suspect run, at or after `from`, or -1. Mostly
- * ASCII text is searched run by run (only non-ASCII runs are tested against the big class).
- */
-function makeSuspectFinder(text: string): (from: number) => number {
-  let runsChecked = 0;
-  const maxRuns = Math.max(256, text.length / CHARS_PER_RUN);
-  return (from) => {
-    NOT_PRINTABLE.lastIndex = from;
-    while (runsChecked < maxRuns) {
-      const run = NOT_PRINTABLE.exec(text);
-      if (run === null) return -1;
-      runsChecked++;
-      SUSPECT_START.lastIndex = 0;
-      const hit = SUSPECT_START.exec(run[0]);
-      if (hit !== null) return run.index + hit.index;
-    }
-    SUSPECT_START.lastIndex = Math.max(from, NOT_PRINTABLE.lastIndex);
-    return SUSPECT_START.exec(text)?.index ?? -1;
-  };
+/** Whether any character may start a suspect run: only non-ASCII runs meet the big class. */
+function mayHaveSuspects(text: string): boolean {
+  NOT_PRINTABLE.lastIndex = 0;
+  for (let run = NOT_PRINTABLE.exec(text); run !== null; run = NOT_PRINTABLE.exec(text)) {
+    if (SUSPECT_START.test(run[0])) return true;
+  }
+  return false;
 }
 
 function isSuspect(cp: number): boolean {
@@ -75,21 +62,34 @@ function isSuspect(cp: number): boolean {
   );
 }
 
-/** End (exclusive) of the run of suspect code points starting at `start` (may be empty). */
-function runEnd(text: string, start: number): number {
-  let i = start;
-  for (;;) {
-    const cp = text.codePointAt(i);
-    if (cp === undefined || !isSuspect(cp)) return i;
-    i += cp > 0xffff ? 2 : 1;
-  }
-}
+/** Code units that are, or may begin (0xDB40: tags and supplementary selectors), a suspect. */
+const SUSPECT_UNIT = new Uint8Array(65_536);
+for (let u = 0; u < 0xd800; u++) SUSPECT_UNIT[u] = isSuspect(u) ? 1 : 0;
+for (let u = 0xe000; u < 65_536; u++) SUSPECT_UNIT[u] = isSuspect(u) ? 1 : 0;
+SUSPECT_UNIT[0xdb40] = 1;
 
 /** Scripts whose spelling uses ZWJ/ZWNJ between letters (Arabic, Syriac, Indic): kept there. */
-const JOINING_SCRIPT = /^[\u0600-\u08FF\u0900-\u0DFF]$/u;
+function isJoiningScript(cp: number): boolean {
+  return cp >= 0x600 && cp <= 0xdff;
+}
+
 // eslint-disable-next-line no-misleading-character-class -- an emoji, a skin tone or the emoji selector, one at a time
 const PICTOGRAPH = /^[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F]$/u;
+const pictographs = new Map<number, boolean>();
+
+function isPictograph(cp: number): boolean {
+  // Nothing below the copyright sign is pictographic: most neighbours are decided here.
+  if (cp < 0xa9) return false;
+  let known = pictographs.get(cp);
+  if (known === undefined) {
+    known = PICTOGRAPH.test(String.fromCodePoint(cp));
+    pictographs.set(cp, known);
+  }
+  return known;
+}
+
 const BLACK_FLAG = 0x1f3f4;
+const CANCEL_TAG = 0xe007f;
 
 /** Longest decoded payload kept per kind; the rest is counted but not produced. */
 const MAX_DECODED = 16_384;
@@ -117,19 +117,19 @@ function selectorByte(cp: number): number | undefined {
   return undefined;
 }
 
-function lastCodePoint(text: string, end: number): string {
-  if (end <= 0) return "";
+/** The code point ending at `end` (exclusive), or -1 at the start. */
+function codePointBefore(text: string, end: number): number {
+  if (end <= 0) return -1;
   const low = text.charCodeAt(end - 1);
-  if (low >= 0xdc00 && low <= 0xdfff && end >= 2) return text.slice(end - 2, end);
-  return text.slice(end - 1, end);
-}
-
-function firstCodePoint(text: string, start: number): string {
-  const cp = text.codePointAt(start);
-  return cp === undefined ? "" : String.fromCodePoint(cp);
+  if (low >= 0xdc00 && low <= 0xdfff && end >= 2) {
+    const high = text.charCodeAt(end - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return (high - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+  }
+  return low;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
 
 function decodeSelectorBytes(bytes: number[]): string | undefined {
   try {
@@ -139,91 +139,142 @@ function decodeSelectorBytes(bytes: number[]): string | undefined {
   }
 }
 
-export function stripInvisible(text: string): InvisibleScan {
-  const counts = { zero_width: 0, bidi_control: 0, tag_characters: 0, variation_selectors: 0, control_characters: 0 };
-  const nextSuspect = makeSuspectFinder(text);
-  let next = nextSuspect(0);
-  if (next < 0) return { text, hidden: [], counts };
+let buf = new Uint16Array(4096);
 
-  const hidden: string[] = [];
-  let tagText = "";
-  // Start of the text written after a right-to-left override, in the output being built.
-  let overrideStart = -1;
-  let out = "";
-  let last = 0;
-
-  for (; next >= 0; next = nextSuspect(Math.max(next + 1, last))) {
-    const start = next;
-    const end = runEnd(text, start);
-    // A high surrogate that does not begin a tag or selector character is ordinary text.
-    if (end === start) continue;
-    const run = text.slice(start, end);
-    out += text.slice(last, start);
-    last = end;
-
-    let selectorCount = 0;
-    for (const ch of run) if (isVariationSelector(ch.codePointAt(0) ?? 0)) selectorCount++;
-    const selectorBytes: number[] = [];
-    let tagRun = "";
-    let tagCount = 0;
-    let at = start;
-    for (const ch of run) {
-      const cp = ch.codePointAt(0) ?? 0;
-      const here = at;
-      at += ch.length;
-      if (cp >= 0xe0000 && cp <= 0xe007f) {
-        tagCount++;
-        if (cp >= 0xe0020 && cp <= 0xe007e) tagRun += String.fromCharCode(cp - 0xe0000);
-      } else if (isVariationSelector(cp)) {
-        // One selector after an emoji or ideograph is ordinary; a run of them carries data.
-        if (selectorCount === 1) out += ch;
-        else {
-          counts.variation_selectors++;
-          const byte = selectorByte(cp);
-          if (byte !== undefined && selectorBytes.length < MAX_DECODED) selectorBytes.push(byte);
-        }
-      } else if (cp === 0x200c || cp === 0x200d) {
-        const prev = lastCodePoint(text, here);
-        const following = firstCodePoint(text, at);
-        const keepForScript = JOINING_SCRIPT.test(prev) && JOINING_SCRIPT.test(following);
-        const keepForEmoji = cp === 0x200d && PICTOGRAPH.test(prev) && PICTOGRAPH.test(following);
-        if (keepForScript || keepForEmoji) out += ch;
-        else counts.zero_width++;
-      } else if (cp === 0x2028 || cp === 0x2029) {
-        out += "\n";
-      } else if (isBidi(cp)) {
-        counts.bidi_control++;
-        if (cp === 0x202e) overrideStart = out.length;
-        else if (cp === 0x202c && overrideStart >= 0) {
-          if (hidden.length < MAX_PAYLOADS) hidden.push(reverse(out.slice(overrideStart)));
-          overrideStart = -1;
-        }
-      } else if (isControl(cp)) {
-        counts.control_characters++;
-      } else {
-        counts.zero_width++;
-      }
-    }
-
-    // A black flag followed by a short tag sequence is a regional flag emoji, not smuggling.
-    const isFlag =
-      tagCount > 0 && tagCount <= 7 && text.codePointAt(start - 2) === BLACK_FLAG && run.endsWith("\u{E007F}");
-    if (!isFlag) {
-      counts.tag_characters += tagCount;
-      if (tagText.length < MAX_DECODED) tagText += tagRun;
-    }
-    if (selectorBytes.length > 0 && hidden.length < MAX_PAYLOADS) {
-      const decoded = decodeSelectorBytes(selectorBytes);
-      if (decoded !== undefined && decoded.trim() !== "") hidden.push(decoded);
-    }
-  }
-  out += text.slice(last);
-  if (overrideStart >= 0 && hidden.length < MAX_PAYLOADS) hidden.push(reverse(out.slice(overrideStart)));
-
-  if (tagText.trim() !== "") hidden.unshift(tagText.slice(0, MAX_DECODED));
-  return { text: out, hidden: hidden.map((h) => h.slice(0, MAX_DECODED)), counts };
+/** What one pass gathers besides the kept text. */
+interface Pass {
+  out: Uint16Array;
+  w: number;
+  counts: InvisibleScan["counts"];
+  hidden: string[];
+  tagCodes: number[];
+  /** Start, in `out`, of the text written after a right-to-left override (-1: none open). */
+  overrideStart: number;
 }
 
-function reverse(text: string): string {
-  return Array.from(text.slice(0, MAX_DECODED)).reverse().join("");
+export function stripInvisible(text: string): InvisibleScan {
+  const counts = { zero_width: 0, bidi_control: 0, tag_characters: 0, variation_selectors: 0, control_characters: 0 };
+  if (!mayHaveSuspects(text)) return { text, hidden: [], counts };
+
+  if (buf.length < text.length) buf = new Uint16Array(Math.max(text.length, buf.length * 2));
+  const pass: Pass = { out: buf, w: 0, counts, hidden: [], tagCodes: [], overrideStart: -1 };
+  const out = buf;
+  const n = text.length;
+  let w = 0;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (SUSPECT_UNIT[c] === 0) {
+      out[w++] = c;
+      i++;
+      continue;
+    }
+    const end = runEnd(text, i);
+    // A high surrogate that does not begin a tag or selector character is ordinary text.
+    if (end === i) {
+      out[w++] = c;
+      i++;
+      continue;
+    }
+    pass.w = w;
+    decideRun(text, i, end, pass);
+    w = pass.w;
+    i = end;
+  }
+  pass.w = w;
+  const { hidden } = pass;
+  if (pass.overrideStart >= 0 && hidden.length < MAX_PAYLOADS) hidden.push(reversed(out, pass.overrideStart, w));
+  const tagText = String.fromCharCode(...pass.tagCodes.slice(0, MAX_DECODED));
+  if (tagText.trim() !== "") hidden.unshift(tagText);
+  return { text: utf16.decode(out.subarray(0, w)), hidden: hidden.map((h) => h.slice(0, MAX_DECODED)), counts };
+}
+
+/** End (exclusive) of the run of suspect code points starting at `start` (may be empty). */
+function runEnd(text: string, start: number): number {
+  let i = start;
+  for (;;) {
+    const cp = text.codePointAt(i);
+    if (cp === undefined || !isSuspect(cp)) return i;
+    i += cp > 0xffff ? 2 : 1;
+  }
+}
+
+/** Decides each character of the suspect run `text[start, end)`: kept, dropped, decoded. */
+function decideRun(text: string, start: number, end: number, pass: Pass): void {
+  const { out, counts, hidden } = pass;
+  let selectors = 0;
+  for (let i = start; i < end; i++) if (isVariationSelector(text.codePointAt(i)!)) selectors++;
+  const selectorBytes: number[] = [];
+  const tagCodes: number[] = [];
+  let tags = 0;
+  let lastCp = 0;
+  for (let i = start; i < end; ) {
+    const cp = text.codePointAt(i)!;
+    const here = i;
+    i += cp > 0xffff ? 2 : 1;
+    lastCp = cp;
+    if (cp >= 0xe0000 && cp <= 0xe007f) {
+      tags++;
+      if (cp >= 0xe0020 && cp <= 0xe007e) tagCodes.push(cp - 0xe0000);
+    } else if (isVariationSelector(cp)) {
+      // One selector after an emoji or ideograph is ordinary; a run of them carries data.
+      if (selectors === 1) write(pass, cp);
+      else {
+        counts.variation_selectors++;
+        const byte = selectorByte(cp);
+        if (byte !== undefined && selectorBytes.length < MAX_DECODED) selectorBytes.push(byte);
+      }
+    } else if (cp === 0x200c || cp === 0x200d) {
+      const before = codePointBefore(text, here);
+      const after = text.codePointAt(i) ?? -1;
+      const keepForScript = isJoiningScript(before) && isJoiningScript(after);
+      const keepForEmoji = cp === 0x200d && isPictograph(before) && isPictograph(after);
+      if (keepForScript || keepForEmoji) out[pass.w++] = cp;
+      else counts.zero_width++;
+    } else if (cp === 0x2028 || cp === 0x2029) {
+      out[pass.w++] = 10;
+    } else if (isBidi(cp)) {
+      counts.bidi_control++;
+      if (cp === 0x202e) pass.overrideStart = pass.w;
+      else if (cp === 0x202c && pass.overrideStart >= 0) {
+        if (hidden.length < MAX_PAYLOADS) hidden.push(reversed(out, pass.overrideStart, pass.w));
+        pass.overrideStart = -1;
+      }
+    } else if (isControl(cp)) {
+      counts.control_characters++;
+    } else {
+      counts.zero_width++;
+    }
+  }
+  // A black flag followed by a short tag sequence is a regional flag emoji, not smuggling.
+  const isFlag = tags > 0 && tags <= 7 && codePointBefore(text, start) === BLACK_FLAG && lastCp === CANCEL_TAG;
+  if (!isFlag) {
+    counts.tag_characters += tags;
+    for (const code of tagCodes) if (pass.tagCodes.length < MAX_DECODED) pass.tagCodes.push(code);
+  }
+  if (selectorBytes.length > 0 && hidden.length < MAX_PAYLOADS) {
+    const decoded = decodeSelectorBytes(selectorBytes);
+    if (decoded !== undefined && decoded.trim() !== "") hidden.push(decoded);
+  }
+}
+
+function write(pass: Pass, cp: number): void {
+  if (cp > 0xffff) {
+    pass.out[pass.w++] = 0xd800 + ((cp - 0x10000) >> 10);
+    pass.out[pass.w++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+  } else pass.out[pass.w++] = cp;
+}
+
+/** `out[start, end)` (its first `MAX_DECODED` units) with its code points in reverse order. */
+function reversed(out: Uint16Array, start: number, end: number): string {
+  const stop = Math.min(end, start + MAX_DECODED);
+  let text = "";
+  for (let j = stop - 1; j >= start; j--) {
+    const unit = out[j]!;
+    const high = j > start ? out[j - 1]! : 0;
+    if (unit >= 0xdc00 && unit <= 0xdfff && high >= 0xd800 && high <= 0xdbff) {
+      text += String.fromCharCode(high, unit);
+      j--;
+    } else text += String.fromCharCode(unit);
+  }
+  return text;
 }

@@ -4,7 +4,7 @@
  * detection; `hidden` holds what was smuggled or encoded, decoded so it can be scanned too.
  * Every step is linear in the input and decoded output is capped.
  */
-import { decodePayloads } from "./normalize-decode.js";
+import { decodePayloads, encodedRuns } from "./normalize-decode.js";
 import { foldText } from "./normalize-fold.js";
 import { stripInvisible } from "./normalize-invisible.js";
 
@@ -52,18 +52,21 @@ const NON_ASCII_SEGMENT = /[^\u0080-\uFFFF]?[\u0080-\uFFFF]+/g;
 /** Past one segment per this many characters, normalizing the whole text at once is cheaper. */
 const CHARS_PER_SEGMENT = 64;
 
-function nfkc(text: string): string {
+/** NFKC of `text`, and how many styled letters it had (styled letters are non-ASCII: in segments). */
+function nfkc(text: string): { text: string; styled: number } {
   const maxSegments = Math.max(64, text.length / CHARS_PER_SEGMENT);
   let out = "";
   let done = 0;
   let segments = 0;
+  let styled = 0;
   NON_ASCII_SEGMENT.lastIndex = 0;
   for (let m = NON_ASCII_SEGMENT.exec(text); m !== null; m = NON_ASCII_SEGMENT.exec(text)) {
-    if (++segments > maxSegments) return text.normalize("NFKC");
+    if (++segments > maxSegments) return { text: text.normalize("NFKC"), styled: text.match(STYLED)?.length ?? 0 };
+    styled += m[0].match(STYLED)?.length ?? 0;
     out += text.slice(done, m.index) + m[0].normalize("NFKC");
     done = m.index + m[0].length;
   }
-  return out + text.slice(done);
+  return { text: out + text.slice(done), styled };
 }
 
 /** Total decoded characters kept in `hidden`, whatever their origin. */
@@ -73,14 +76,12 @@ export function normalizeText(text: string): NormalizedText {
   const invisible = stripInvisible(text);
   let clean = invisible.text;
   let styled = 0;
-  if (NON_ASCII.test(clean)) {
-    styled = clean.match(STYLED)?.length ?? 0;
-    clean = nfkc(clean);
-  }
-  const { folded, counts: foldCounts } = foldText(clean);
+  if (NON_ASCII.test(clean)) ({ text: clean, styled } = nfkc(clean));
+  const runs = encodedRuns();
+  const { folded, counts: foldCounts } = foldText(clean, runs);
 
   // Smuggled text may itself carry an encoding; encoded text may decode to more smuggling.
-  const decoded = decodePayloads(clean, undefined, folded);
+  const decoded = decodePayloads(clean, undefined, folded, runs);
   const hidden: string[] = [];
   let budget = MAX_HIDDEN;
   let encoded = decoded.count;

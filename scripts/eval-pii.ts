@@ -1,5 +1,5 @@
 // Span-level precision and recall of the PII/secret guard on the labelled data
-// (`npm run eval:pii -- [--data path] [--errors N] [--json]`).
+// (`tsx scripts/eval-pii.ts [--data path] [--errors N] [--json]`; also run by `npm run guard:eval`).
 //
 // Matching rule: a detection and a labelled span match when they have the same type and their
 // intersection covers at least half of the longer of the two (so neither a sliver nor a span

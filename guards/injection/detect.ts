@@ -7,7 +7,7 @@ import { z } from "zod";
 import { normalizeText } from "../normalize.js";
 import type { InjectionDetector, InjectionVerdict, TextSurface } from "../types.js";
 import { gatherEvidence } from "./evidence.js";
-import { loadModel, modelLogit, ModelFileSchema, type InjectionModel } from "./model.js";
+import { loadModel, ModelFileSchema, type InjectionModel } from "./model.js";
 import { combineScore } from "./score.js";
 import weightsJson from "./weights.json" with { type: "json" };
 
@@ -48,13 +48,9 @@ const DEFAULTS: ResolvedOptions = InjectionOptionsSchema.parse({});
 
 function judge(text: string, surface: TextSurface, options: ResolvedOptions): InjectionVerdict {
   const normalized = normalizeText(text);
-  const evidence = gatherEvidence(text, normalized, surface);
   const model = options.model === undefined ? committedModel() : options.model;
-  let logit: number | undefined;
-  if (model !== null) {
-    logit = modelLogit(model, normalized.folded);
-    for (const hidden of evidence.hiddenFolded) logit = Math.max(logit, modelLogit(model, hidden));
-  }
+  const evidence = gatherEvidence(text, normalized, surface, model);
+  const logit = evidence.modelLogit;
   const score = combineScore(logit, evidence.logit, surface);
   const reasons = [...evidence.reasons];
   if (logit !== undefined && logit > 0) reasons.push(`model:${(1 / (1 + Math.exp(-logit))).toFixed(2)}`);

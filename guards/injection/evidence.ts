@@ -1,12 +1,21 @@
 /**
- * Rule evidence for one text on one surface: rules over the folded text, hidden-content
- * findings from normalization, rules over decoded hidden payloads (with a bonus: encoding an
- * instruction shows intent), and a bonus when a rule only matched once a disguise was undone.
+ * Evidence for one text on one surface: rules over the folded text, hidden-content findings from
+ * normalization, rules over decoded hidden payloads (with a bonus: encoding an instruction shows
+ * intent), a bonus when a rule only matched once a disguise was undone, and, given a model, its
+ * log-odds for the most suspicious of the text and its payloads (from the same scans as the rules).
  */
 import { foldText } from "../normalize-fold.js";
 import type { NormalizedText } from "../normalize.js";
 import type { TextSurface } from "../types.js";
-import { DISGUISE_BONUS, FINDING_WEIGHTS, HIDDEN_RULE_BONUS, matchRules, type RuleHit } from "./rules.js";
+import type { InjectionModel } from "./model.js";
+import {
+  DISGUISE_BONUS,
+  FINDING_WEIGHTS,
+  HIDDEN_RULE_BONUS,
+  matchRules,
+  scoreText,
+  type RuleHit,
+} from "./rules.js";
 
 export interface Evidence {
   /** Sum of rule and finding weights, in log-odds. */
@@ -14,6 +23,8 @@ export interface Evidence {
   reasons: string[];
   /** Folded hidden payloads, for the model to score as well. */
   hiddenFolded: string[];
+  /** The model's log-odds: the maximum over the text and its hidden payloads; undefined without one. */
+  modelLogit: number | undefined;
 }
 
 /** Findings about visible but disguised letters (the others are about invisible content). */
@@ -26,7 +37,12 @@ const DISGUISES = new Set(["homoglyphs", "spaced_letters", "leetspeak", "zero_wi
  */
 const MAX_DISGUISE_CHECK = 100_000;
 
-export function gatherEvidence(text: string, normalized: NormalizedText, surface: TextSurface): Evidence {
+export function gatherEvidence(
+  text: string,
+  normalized: NormalizedText,
+  surface: TextSurface,
+  model: InjectionModel | null = null,
+): Evidence {
   const reasons: string[] = [];
   let logit = 0;
   const add = (reason: string, weight: number): void => {
@@ -35,7 +51,8 @@ export function gatherEvidence(text: string, normalized: NormalizedText, surface
     logit += weight;
   };
 
-  const hits = matchRules(normalized.folded, normalized.clean, surface);
+  const { hits, modelLogit: textLogit } = scoreText(normalized.folded, normalized.clean, surface, model);
+  let modelLogit = textLogit;
   for (const hit of hits) add(`rule:${hit.id}`, hit.weight);
 
   for (const finding of normalized.findings) {
@@ -58,11 +75,13 @@ export function gatherEvidence(text: string, normalized: NormalizedText, surface
   for (const payload of normalized.hidden) {
     const folded = foldText(payload).folded;
     hiddenFolded.push(folded);
-    for (const hit of matchRules(folded, payload, surface)) hiddenHits.set(hit.id, hit);
+    const scored = scoreText(folded, payload, surface, model);
+    for (const hit of scored.hits) hiddenHits.set(hit.id, hit);
+    if (scored.modelLogit !== undefined) modelLogit = Math.max(modelLogit ?? -Infinity, scored.modelLogit);
   }
   for (const hit of hiddenHits.values()) {
     if (hit.weight > 0) add(`hidden-rule:${hit.id}`, hit.weight + HIDDEN_RULE_BONUS);
   }
 
-  return { logit, reasons, hiddenFolded };
+  return { logit, reasons, hiddenFolded, modelLogit };
 }

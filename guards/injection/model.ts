@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { decodeBase64 } from "../normalize-decode.js";
-import { dotFeatures } from "./features.js";
+import { dotFeatures, scanDot } from "./features.js";
+import type { Scan } from "./scan.js";
 import type { LinearModel } from "./train.js";
 
 export const MODEL_FORMAT = "keel-injection-lr/1";
@@ -136,4 +137,9 @@ export function round(x: number, digits = 6): number {
 /** Log-odds of injection for a folded text. */
 export function modelLogit(model: InjectionModel, folded: string): number {
   return model.bias + model.scale * dotFeatures(folded, model.bits, model.weights);
+}
+
+/** The same from a scan made with the model's weights. */
+export function scanLogit(model: InjectionModel, scan: Scan): number {
+  return model.bias + model.scale * scanDot(scan);
 }

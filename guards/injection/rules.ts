@@ -7,7 +7,9 @@
  * Phrase lists are written "a|b|c" to keep the table readable.
  */
 import type { TextSurface } from "../types.js";
+import { scanLogit, type InjectionModel } from "./model.js";
 import { RuleEngine, type Term, type WordRuleSpec } from "./rule-engine.js";
+import { scanFolded } from "./scan.js";
 
 export type InjectionRule = (WordRuleSpec | { id: string; clean: RegExp }) & { weight: Record<TextSurface, number> };
 
@@ -149,10 +151,7 @@ export const RULES: readonly InjectionRule[] = [
       ],
       [t(0, "deine neue aufgabe|neue aufgabe|neue anweisung|neue anweisungen")],
     ],
-    needles: {
-      literals: list("new instruction|new task|new rule|new directive"),
-      pattern: /\bnew (?:instructions?|task|rules|directives?) ?:/,
-    },
+    anchored: { triggers: ["new"], pattern: /new (?:instructions?|task|rules|directives?) ?:/y },
     weight: w(2, 3),
   },
   {
@@ -470,11 +469,12 @@ export const RULES: readonly InjectionRule[] = [
   },
   {
     id: "dangerous-command",
-    needles: {
-      literals: list("curl|wget|rm -rf|rmtree|dd if=|chmod +x|:(){|format c:"),
+    anchored: {
+      triggers: list("curl|wget|rm|shutil|dd|chmod|format"),
       pattern:
-        /\b(?:curl|wget) [^|;&\n]{1,200}\| ?(?:ba|z)?sh\b|\brm -rf \/(?: |$|\*)|shutil\.rmtree\(["']\/["']\)|\bdd if=\/dev\/(?:zero|random|urandom) of=\/dev\/|\bchmod \+x [^ ]{1,100} ?&& ?\.\/|:\(\)\{ ?:\|:& ?\};:|\bformat c:/,
+        /(?:curl|wget) [^|;&\n]{1,200}\| ?(?:ba|z)?sh\b|rm -rf \/(?: |$|\*)|shutil\.rmtree\(["']\/["']\)|dd if=\/dev\/(?:zero|random|urandom) of=\/dev\/|chmod \+x [^ ]{1,100} ?&& ?\.\/|format c:/y,
     },
+    needles: { literals: [":(){"], pattern: /:\(\)\{ ?:\|:& ?\};:/ },
     weight: w(0.5, 2.5),
   },
 ];
@@ -504,10 +504,26 @@ const wordRules = RULES.filter((r): r is WordRuleSpec & InjectionRule => !("clea
 const cleanRules = RULES.filter((r): r is { id: string; clean: RegExp } & InjectionRule => "clean" in r);
 const engine = new RuleEngine(wordRules);
 
-/** Rules that match: word rules on `folded`, layout rules on `clean`, with the surface's weights. */
-export function matchRules(folded: string, clean: string, surface: TextSurface): RuleHit[] {
+export interface TextScore {
+  hits: RuleHit[];
+  /** The model's log-odds for `folded`; undefined without a model. */
+  modelLogit: number | undefined;
+}
+
+/**
+ * Rules that match (word rules on `folded`, layout rules on `clean`, with the surface's weights)
+ * and, given a model, its log-odds for `folded`: both from one scan of the text.
+ */
+export function scoreText(
+  folded: string,
+  clean: string,
+  surface: TextSurface,
+  model: InjectionModel | null = null,
+): TextScore {
+  const scan = scanFolded(folded, model ?? undefined, engine.literals);
+  const modelLogit = model === null ? undefined : scanLogit(model, scan);
+  const matched = engine.matchScan(folded, scan);
   const hits: RuleHit[] = [];
-  const matched = engine.match(folded);
   wordRules.forEach((rule, i) => {
     if (matched.has(i)) hits.push({ id: rule.id, weight: rule.weight[surface] });
   });
@@ -515,5 +531,10 @@ export function matchRules(folded: string, clean: string, surface: TextSurface):
     // A rule worth nothing on this surface is not worth a pass over the text.
     if (rule.weight[surface] > 0 && rule.clean.test(clean)) hits.push({ id: rule.id, weight: rule.weight[surface] });
   }
-  return hits;
+  return { hits, modelLogit };
+}
+
+/** Rules that match `folded` and `clean` on a surface (see `scoreText`). */
+export function matchRules(folded: string, clean: string, surface: TextSurface): RuleHit[] {
+  return scoreText(folded, clean, surface).hits;
 }

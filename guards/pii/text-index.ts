@@ -54,14 +54,14 @@ export class TextIndex {
     let underscore = text.indexOf("_");
     let covered = 0;
     let d = 0;
-    // Merge the two seed streams (digit runs, underscores) in text order.
+    // Merge the two seed streams (digit runs, underscores) in text order, skipping seeds that lie
+    // inside the run found last.
     for (;;) {
+      while (d < digitCount && (digits[d] ?? 0) < covered) d += 2;
+      if (underscore !== -1 && underscore < covered) underscore = text.indexOf("_", covered);
       const nextDigit = d < digitCount ? (digits[d] ?? 0) : Infinity;
       const next = Math.min(nextDigit, underscore === -1 ? Infinity : underscore);
       if (next === Infinity) break;
-      if (next === nextDigit) d += 2;
-      else underscore = text.indexOf("_", underscore + 1);
-      if (next < covered) continue;
       let s = next;
       while (s > 0 && isTokenChar(text.charCodeAt(s - 1))) s--;
       let e = next + 1;
@@ -91,15 +91,27 @@ function findDigitRuns(text: string): RunList {
 }
 
 function denseTail(text: string, runs: RunList, from: number): RunList {
+  // The hot loop of dense text: plain locals, growth inlined.
+  let data = runs.data;
+  let length = runs.length;
   let start = -1;
-  for (let i = from; i < text.length; i++) {
-    if (isDigit(text.charCodeAt(i))) {
+  const n = text.length;
+  for (let i = from; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) {
       if (start === -1) start = i;
     } else if (start !== -1) {
-      runs.push(start, i);
+      if (length + 2 > data.length) {
+        const grown = new Int32Array(data.length * 2);
+        grown.set(data);
+        data = grown;
+      }
+      data[length++] = start;
+      data[length++] = i;
       start = -1;
     }
   }
-  if (start !== -1) runs.push(start, text.length);
+  runs.data = data;
+  runs.length = length;
   return runs;
 }

@@ -49,17 +49,18 @@ export function detectPrefixedTokens(text: string, emit: Emit, index: TextIndex)
       // "."…, or the "m" ending a colour code): one table lookup rules out every other position.
       const prev = i === runStart ? 32 : text.charCodeAt(i - 1);
       if (prev < 128 && GLUE[prev] === 1 && prev !== 109 /* m */) continue;
+      const c = text.charCodeAt(i);
+      const c1 = text.charCodeAt(i + 1);
+      if (c >= 128 || !(c1 < 128) || FIRST_TWO[c * 128 + c1] !== 1) continue;
       const end = tokenAt(text, i, emit);
       if (end !== undefined) i = end - 1;
     }
   }
 }
 
+/** The end of a token with a known prefix starting at `i` (whose first two characters match one). */
 function tokenAt(text: string, i: number, emit: Emit): number | undefined {
-  const c = text.charCodeAt(i);
-  const c1 = text.charCodeAt(i + 1);
-  if (c >= 128 || !(c1 < 128) || FIRST_TWO[c * 128 + c1] !== 1) return undefined;
-  const entries = BY_FIRST[c];
+  const entries = BY_FIRST[text.charCodeAt(i)];
   if (!entries || !tokenMayStart(text, i)) return undefined;
   for (const entry of entries) {
     if (!text.startsWith(entry.prefix, i)) continue;
