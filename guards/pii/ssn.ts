@@ -1,18 +1,50 @@
 import { PRIORITY, type Emit } from "./candidate.js";
-import { at, isDigit, isWordChar } from "./chars.js";
+import { at, isAsciiLetter, isDigit, isWordChar } from "./chars.js";
 import type { TextIndex } from "./text-index.js";
 import { afterAddressWord } from "./context.js";
 
 // How far back a "SSN"/"social security" keyword may sit to vouch for an unformatted number.
 const CONTEXT_WINDOW = 48;
 const CONTEXT = /\b(?:ssn|ss#|ss no|social[ -]security|soc\.? ?sec)/i;
+// "07805-1121" is also a ZIP+4 code, which follows a state (code or name) or a postal word.
+const POSTAL_WINDOW = 40;
+const STATE_CODES = new Set(
+  (
+    "AK AL AR AS AZ CA CO CT DC DE FL GA GU HI IA ID IL IN KS KY LA MA MD ME MI MN MO MP MS MT NC ND NE NH NJ NM " +
+    "NV NY OH OK OR PA PR RI SC SD TN TX UT VA VI VT WA WI WV WY"
+  ).split(" "),
+);
+// Full state names by their last word ("New Jersey", "North Dakota", "District of Columbia").
+const STATE_WORDS = new Set(
+  (
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho " +
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi " +
+    "missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon " +
+    "pennsylvania island tennessee texas utah vermont virginia washington wisconsin wyoming columbia rico"
+  ).split(" "),
+);
+const POSTAL_WORDS = ["zip", "postal", "post code", "postcode"];
+
+/** Whether a ZIP+4-shaped number at `start` follows a state code or name, or a postal word. */
+function postal(text: string, start: number): boolean {
+  let end = start;
+  while (end > 0 && start - end < 4 && " \t,.".includes(text.charAt(end - 1))) end--;
+  let begin = end;
+  while (begin > 0 && end - begin <= 13 && isAsciiLetter(text.charCodeAt(begin - 1))) begin--;
+  const word = text.slice(begin, end);
+  if (!isWordChar(at(text, begin - 1)) && (STATE_CODES.has(word) || STATE_WORDS.has(word.toLowerCase()))) return true;
+  const before = text.slice(Math.max(0, start - POSTAL_WINDOW), start).toLowerCase();
+  return POSTAL_WORDS.some((w) => before.includes(w));
+}
 
 /**
  * US Social Security numbers. "AAA-GG-SSSS" with one consistent separator (hyphen, space or dot)
- * is reported on its own; the rarer unformatted ("078051121") and half-formatted ("078-051121",
- * "07805-1121", which is also a ZIP+4) spellings only when an SSN keyword precedes them, because on
- * their own they are indistinguishable from order numbers and ZIP codes. Numbers in ranges the SSA
- * never issues are skipped: area 000, 666 or 900–999, group 00, serial 0000.
+ * is reported on its own, and so are the half-formatted hyphen spellings "078-051121" and
+ * "07805-1121": digit groups of those lengths are rare outside SSNs, except that 5-4 is also a
+ * ZIP+4 code, so that one is skipped after a state (code or name) or a postal word. Unformatted
+ * numbers ("078051121") count only when an SSN keyword precedes them: on their own they are
+ * indistinguishable from order numbers. Numbers in ranges the SSA never issues are skipped: area
+ * 000, 666 or 900–999, group 00, serial 0000.
  */
 export function detectSsns(text: string, emit: Emit, index: TextIndex): void {
   const { data: runs, length: count } = index.digitRuns();
@@ -38,6 +70,7 @@ function matchAt(text: string, start: number, runEnd: number): number | undefine
   let digits: string;
   let end: number;
   let formatted = false;
+  let zipShaped = false;
   if (first === 3 && isSep && run(text, runEnd + 1) === 2 && at(text, runEnd + 3) === sep) {
     // AAA-GG-SSSS
     if (run(text, runEnd + 4) !== 4) return undefined;
@@ -53,12 +86,16 @@ function matchAt(text: string, start: number, runEnd: number): number | undefine
   ) {
     end = runEnd + 1 + (first === 3 ? 6 : 4);
     digits = text.slice(start, runEnd) + text.slice(runEnd + 1, end);
+    formatted = true;
+    zipShaped = first === 5;
   } else {
     return undefined;
   }
   if (!rightOk(text, end) || !issuable(digits)) return undefined;
   if (sep === 32 && afterAddressWord(text, start)) return undefined; // "Suite 680 36 4022 Oak Lane"
-  if (!formatted && !CONTEXT.test(text.slice(Math.max(0, start - CONTEXT_WINDOW), start))) return undefined;
+  const before = (window: number) => text.slice(Math.max(0, start - window), start);
+  if (!formatted && !CONTEXT.test(before(CONTEXT_WINDOW))) return undefined;
+  if (zipShaped && postal(text, start) && !CONTEXT.test(before(CONTEXT_WINDOW))) return undefined;
   return end;
 }
 

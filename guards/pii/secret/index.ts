@@ -2,6 +2,7 @@ import type { Emit } from "../candidate.js";
 import type { TextIndex } from "../text-index.js";
 import { detectAssignments } from "./assignment.js";
 import { detectJwts } from "./jwt.js";
+import { detectKeyBodyLines } from "./key-line.js";
 import { detectPemKeys } from "./pem.js";
 import { detectDiscordTokens, detectPivotTokens } from "./pivots.js";
 import { detectPrefixedTokens } from "./prefixed.js";
@@ -16,4 +17,5 @@ export function detectSecrets(text: string, emit: Emit, index: TextIndex): void 
   detectDiscordTokens(text, emit, index);
   detectUrlCredentials(text, emit);
   detectAssignments(text, emit);
+  detectKeyBodyLines(text, emit, index);
 }
