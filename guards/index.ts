@@ -40,7 +40,7 @@ export interface Guards {
   readonly toolOutputPolicy: "flag" | "quarantine";
   checkInput(text: string): Promise<InputCheck>;
   checkToolOutput(text: string): Promise<InjectionVerdict>;
-  redactText(text: string): string;
+  redactText: (text: string) => string;
 }
 
 /**

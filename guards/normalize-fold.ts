@@ -261,10 +261,17 @@ function gapKey(text: string, start: number, end: number): number {
  * Writes the run's letters lowercased at `w`, with a space wherever the gap differs from the
  * first one (the gap between words), folds leetspeak in each joined word, returns the new end.
  */
-function emitJoined(text: string, start: number, run: SpacedRun, out: Uint16Array, w: number, counts: FoldCounts): number {
+function emitJoined(
+  text: string,
+  start: number,
+  run: SpacedRun,
+  out: Uint16Array,
+  w: number,
+  counts: FoldCounts,
+): number {
   let wordAt = w;
   let flags = 0;
-  for (let at = start; ; ) {
+  for (let at = start; ;) {
     const c = text.charCodeAt(at);
     out[w++] = ASCII_LOWER[c]!;
     flags |= ASCII_CLASS[c]!;

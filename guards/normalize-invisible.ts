@@ -161,7 +161,7 @@ export function stripInvisible(text: string): InvisibleScan {
   const out = buf;
   const n = text.length;
   let w = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = text.charCodeAt(i);
     if (SUSPECT_UNIT[c] === 0) {
       out[w++] = c;
@@ -207,7 +207,7 @@ function decideRun(text: string, start: number, end: number, pass: Pass): void {
   const tagCodes: number[] = [];
   let tags = 0;
   let lastCp = 0;
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const cp = text.codePointAt(i)!;
     const here = i;
     i += cp > 0xffff ? 2 : 1;

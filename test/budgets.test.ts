@@ -5,7 +5,6 @@ import { z } from "zod";
 import type { TurnOutcome } from "../app/turn.js";
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
 import { defineTool } from "../tools/define.js";
-import { BUILTIN_TOOLS } from "../tools/index.js";
 import { jsonOf, runCli } from "./cli-process.js";
 import { startHarness, type Harness } from "./harness.js";
 

@@ -77,8 +77,9 @@ describe("context management over a long conversation", () => {
     const largest = Math.max(...h.fake.requests.map((r) => estimatePromptTokens(r)));
     expect(largest).toBeLessThan(window);
     const state = await h.agent.getState({ configurable: { thread_id: h.caller.threadId } });
-    expect((state.values.messages as unknown[]).length).toBeLessThan(60);
-    expect(state.values.summary).toContain("heliotrope");
+    const values = state.values as { messages: unknown[]; summary: string };
+    expect(values.messages.length).toBeLessThan(60);
+    expect(values.summary).toContain("heliotrope");
   }, 180_000);
 
   it("long tool output is truncated with a note before it enters the context", async () => {

@@ -282,7 +282,7 @@ describe("tool engine through the graph (fake model over HTTP asks for each call
       expect.objectContaining({ event: "tool_output_flagged", tool: "fetch_page", action: "flagged" }),
     );
     const state = await h.agent.getState({ configurable: { thread_id: h.caller.threadId } });
-    expect(state.values.guardFlags).toEqual([
+    expect((state.values as { guardFlags: unknown[] }).guardFlags).toEqual([
       expect.objectContaining({
         surface: "untrusted",
         action: "flagged",

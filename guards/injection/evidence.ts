@@ -8,14 +8,7 @@ import { foldText } from "../normalize-fold.js";
 import type { NormalizedText } from "../normalize.js";
 import type { TextSurface } from "../types.js";
 import type { InjectionModel } from "./model.js";
-import {
-  DISGUISE_BONUS,
-  FINDING_WEIGHTS,
-  HIDDEN_RULE_BONUS,
-  matchRules,
-  scoreText,
-  type RuleHit,
-} from "./rules.js";
+import { DISGUISE_BONUS, FINDING_WEIGHTS, HIDDEN_RULE_BONUS, matchRules, scoreText, type RuleHit } from "./rules.js";
 
 export interface Evidence {
   /** Sum of rule and finding weights, in log-odds. */
