@@ -111,6 +111,9 @@ function decodePercent(token: string): Uint8Array {
  */
 export function readableText(bytes: Uint8Array): string | undefined {
   if (bytes.length < 4) return undefined;
+  // Control bytes make a payload unreadable: rejected before any decoding (random data has many).
+  for (const byte of bytes)
+    if ((byte < 32 && byte !== 9 && byte !== 10 && byte !== 13) || byte === 127) return undefined;
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -172,6 +175,14 @@ function decodeMorse(run: string): string | undefined {
   return /[aiou]/.test(out) && new Set(out.replace(/ /g, "")).size >= 4 ? out.trim() : undefined;
 }
 
+/** Whether lowercased `text` may name rot13 or Caesar: searched from the rarer "13". */
+function mayNameCipher(text: string): boolean {
+  for (let at = text.indexOf("13"); at >= 0; at = text.indexOf("13", at + 2)) {
+    if (text.startsWith("rot", at - 3) || text.startsWith("rot-", at - 4)) return true;
+  }
+  return text.includes("caesar");
+}
+
 function rot13(text: string): string {
   return text.replace(/[a-z]/gi, (c) => {
     const base = c <= "Z" ? 65 : 97;
@@ -211,7 +222,15 @@ function findRuns(text: string, runs: EncodedRuns): void {
 
 /** Fresh run storage sized for the limits. */
 export function encodedRuns(limits: DecodeLimits = DEFAULT_DECODE_LIMITS): EncodedRuns {
-  return { starts: new Int32Array(limits.maxCandidates), ends: new Int32Array(limits.maxCandidates), count: 0 };
+  const size = limits.maxCandidates;
+  return {
+    starts: new Int32Array(size),
+    ends: new Int32Array(size),
+    count: 0,
+    morseStarts: new Int32Array(size),
+    morseEnds: new Int32Array(size),
+    morseCount: 0,
+  };
 }
 
 function isSpace(c: number): boolean {
@@ -275,20 +294,21 @@ export function decodePayloads(
     }
   }
 
-  if (text.includes(".- ") || text.includes("-. ")) {
+  // Morse code: in the runs the fold pass noted, or (without them) anywhere a letter pair occurs.
+  const morse = (region: string): void => {
     MORSE_RUN.lastIndex = 0;
-    for (let m = MORSE_RUN.exec(text); m !== null && examined < limits.maxCandidates; m = MORSE_RUN.exec(text)) {
+    for (let m = MORSE_RUN.exec(region); m !== null && examined < limits.maxCandidates; m = MORSE_RUN.exec(region)) {
       examined++;
       keep(decodeMorse(m[0].slice(0, limits.maxRun)));
     }
-  }
+  };
+  if (runs !== undefined) {
+    for (let k = 0; k < runs.morseCount; k++) morse(text.slice(runs.morseStarts[k], runs.morseEnds[k]));
+  } else if (text.includes(".- ") || text.includes("-. ")) morse(text);
 
   const count = payloads.length;
   // rot13 has no telltale alphabet; decode only when the text itself names the cipher.
-  const named =
-    hint === undefined
-      ? ROT13_HINT.test(text)
-      : (hint.includes("rot13") || hint.includes("rot-13") || hint.includes("caesar")) && ROT13_HINT.test(hint);
+  const named = hint === undefined ? ROT13_HINT.test(text) : mayNameCipher(hint) && ROT13_HINT.test(hint);
   if (named) keep(rot13(text.slice(0, limits.maxRun)));
   return { payloads, count };
 }

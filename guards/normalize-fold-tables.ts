@@ -22,7 +22,10 @@ export const ALNUM = LETTER | DIGIT;
 
 /** Classes of ASCII units, either case. */
 export const ASCII_CLASS = new Uint8Array(128);
-/** ASCII lowercased, by table: a compare on the case of each letter mispredicts too often. */
+/**
+ * ASCII lowercased and whitespace made a plain space, by table: a compare on the case of each
+ * letter mispredicts too often.
+ */
 export const ASCII_LOWER = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -36,7 +39,7 @@ for (let c = 0; c < 128; c++) {
   if (/[0-9+/]/.test(ch)) bits |= BASE64_MARK;
   if (/\w/.test(ch)) bits |= BOUNDARY_WORD;
   ASCII_CLASS[c] = bits;
-  ASCII_LOWER[c] = ch.toLowerCase().charCodeAt(0);
+  ASCII_LOWER[c] = bits & SPACE ? 32 : ch.toLowerCase().charCodeAt(0);
 }
 
 /** `\s` outside ASCII (most are already plain spaces after NFKC). */

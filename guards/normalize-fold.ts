@@ -12,8 +12,8 @@ import {
   ALWAYS_FOLD,
   ASCII_CLASS,
   ASCII_LOWER,
-  BASE64,
   BASE64_MARK,
+  BASE64,
   BOUNDARY_WORD,
   DIGIT,
   DROP,
@@ -39,20 +39,30 @@ export interface FoldCounts {
 }
 
 /**
- * Runs of base64 characters long enough to hold a payload and not plain words (they contain a
- * digit, "+", "/" or "=" padding), as offsets into the folded text's source.
+ * Where encodings may hide, as offsets into the folded text's source: runs of base64 characters
+ * long enough to hold a payload and not plain words (they contain a digit, "+", "/" or "="
+ * padding), and runs of dots, dashes, spaces and slashes long enough to be Morse code.
  */
 export interface EncodedRuns {
   /** Capacity: runs past it are not noted. */
   starts: Int32Array;
   ends: Int32Array;
   count: number;
+  morseStarts: Int32Array;
+  morseEnds: Int32Array;
+  morseCount: number;
 }
 
 /** Shortest run worth decoding: 16 base64 characters are 12 bytes, about two words. */
 export const MIN_ENCODED_RUN = 16;
+/** Eight Morse letters need at least 15 characters (". . . . . . . ."). */
+const MIN_MORSE_RUN = 15;
 const STACKED_MARKS = 3;
 const LEET_MIX = LETTER | DIGIT | LEET_SIGN;
+
+/** Classes of every code unit (0 outside ASCII), so lookups need no range check. */
+const CLASS = new Uint8Array(65_536);
+CLASS.set(ASCII_CLASS);
 
 let buf = new Uint16Array(4096);
 const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
@@ -62,14 +72,31 @@ function reserve(size: number): Uint16Array {
   return buf;
 }
 
+/** Whether a token's classes mix letters with digits or @$! (where leetspeak may hide). */
 function isLeetMix(flags: number): boolean {
   return (flags & LETTER) !== 0 && (flags & (DIGIT | LEET_SIGN)) !== 0;
 }
 
 export function foldText(clean: string, runs?: EncodedRuns): { folded: string; counts: FoldCounts } {
   const counts: FoldCounts = { homoglyphs: 0, combining_marks: 0, spaced_letters: 0, leetspeak: 0 };
+  let w = foldInto(clean, runs, counts);
+  // Trimmed: at most one space at each end, after collapsing.
+  const from = w > 0 && buf[0] === 32 ? 1 : 0;
+  if (w > from && buf[w - 1] === 32) w--;
+  return { folded: utf16.decode(buf.subarray(from, Math.max(from, w))), counts };
+}
+
+/**
+ * The fold pass into `buf`; returns the length written. One step past the end (a space) closes
+ * whatever is open, so nothing but the loop runs here: code after a long loop that has never run
+ * makes the optimized loop give up on every call.
+ */
+function foldInto(clean: string, runs: EncodedRuns | undefined, counts: FoldCounts): number {
   const n = clean.length;
   let out = reserve(n + 8);
+  // Tables as locals: the loop reads them on every character, imports cost a check each time.
+  const classes = CLASS;
+  const lower = ASCII_LOWER;
   let w = 0;
   // Runs: ASCII letters and digits from `alnumStart`; base64 characters from `b64Start` (with
   // `b64Flags` the classes seen); a leetspeak token in `out` from `tokenStart` (`tokenFlags`).
@@ -83,16 +110,26 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
   let lookalikeStart = -1;
   let lookalikeDone = 0;
   let noRunBefore = 0;
+  let lastMark = -2;
   let marks = 0;
-  for (let i = 0; i < n; i++) {
-    const c = clean.charCodeAt(i);
-    const cls = c < 128 ? ASCII_CLASS[c]! : 0;
+  // A run of Morse characters from `morseStart` (-1: none), its last dot or dash before `morseEnd`.
+  let morseStart = -1;
+  let morseEnd = 0;
+  for (let i = 0; i <= n; i++) {
+    let c = i < n ? clean.charCodeAt(i) : 32;
+    let cls = classes[c]!;
     if ((cls & ALNUM) !== 0) {
-      out[w++] = ASCII_LOWER[c]!;
-      b64Flags |= cls;
-      tokenFlags |= cls;
-      marks = 0;
-      continue;
+      // A run of ASCII letters and digits in a tight loop; the character that ends it is handled
+      // right after, without a trip round the outer loop (one mispredicted branch per word, not two).
+      let flags = 0;
+      do {
+        out[w++] = lower[c]!;
+        flags |= cls;
+        c = ++i < n ? clean.charCodeAt(i) : 32;
+        cls = classes[c]!;
+      } while ((cls & ALNUM) !== 0);
+      b64Flags |= flags;
+      tokenFlags |= flags;
     }
     // The end of a run of ASCII letters and digits (or a character outside one).
     if (lookalikeStart >= 0 && c < 128) {
@@ -100,14 +137,25 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
       lookalikeDone = w;
       lookalikeStart = -1;
     }
+    // Morse code: dots, dashes, spaces and slashes with nothing else between (`alnumStart` is just
+    // past the previous character outside a letter run, so `i === alnumStart` means adjacent).
+    const morse = (c === 46 || c === 45 || c === 32 || c === 47) && i < n;
+    if (morseStart >= 0 && (i !== alnumStart || !morse)) {
+      if (runs !== undefined && morseEnd - morseStart >= MIN_MORSE_RUN) noteMorse(runs, morseStart, morseEnd);
+      morseStart = -1;
+    }
+    if (morse) {
+      if (morseStart < 0) morseStart = i;
+      if (c !== 32 && c !== 47) morseEnd = i + 1;
+    }
+    // A single letter or digit standing alone before a separator may start a s p a c e d run.
     if (i - alnumStart === 1 && !afterWord && (cls & SEPARATOR) !== 0 && i - 1 >= noRunBefore) {
-      const run = spacedRun(clean, i - 1);
-      noRunBefore = run.last + 1;
-      if (run.valid) {
+      joinSpaced(clean, i - 1, out, w, counts);
+      noRunBefore = spaced.last + 1;
+      if (spaced.valid) {
         counts.spaced_letters++;
-        // The run's first letter is already written; the joined run replaces it.
-        w = emitJoined(clean, i - 1, run, out, w - 1, counts);
-        i = run.last;
+        w = spaced.end;
+        i = spaced.last;
         alnumStart = b64Start = i + 1;
         b64Flags = 0;
         tokenStart = w;
@@ -119,6 +167,7 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
     afterWord = c === 95 || (c >= 128 && foldsToWord(c));
     if ((cls & BASE64) !== 0) b64Flags |= cls;
     else {
+      // "=" is padding: it ends the run, but marks it as encoded.
       const length = i - b64Start;
       if (runs !== undefined && length >= MIN_ENCODED_RUN && ((b64Flags & BASE64_MARK) !== 0 || c === 61)) {
         note(runs, b64Start, i);
@@ -127,7 +176,6 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
       b64Flags = 0;
     }
     if (c < 128) {
-      marks = 0;
       if ((cls & LEET_SIGN) !== 0) tokenFlags |= cls;
       else {
         if (isLeetMix(tokenFlags) && foldLeetToken(out, tokenStart, w)) counts.leetspeak++;
@@ -140,10 +188,11 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
     }
     // Outside ASCII: combining marks dropped, the rest folded unit by unit.
     if (isMark(c)) {
-      if (++marks === STACKED_MARKS) counts.combining_marks++;
+      marks = lastMark === i - 1 ? marks + 1 : 1;
+      lastMark = i;
+      if (marks === STACKED_MARKS) counts.combining_marks++;
       continue;
     }
-    marks = 0;
     const folded = foldUnit(c);
     if (folded === DROP) continue;
     const units = folded === SEVERAL ? foldedText(c) : undefined;
@@ -169,11 +218,7 @@ export function foldText(clean: string, runs?: EncodedRuns): { folded: string; c
       if (tokenFlags === 0) tokenStart = w;
     }
   }
-  if (lookalikeStart >= 0) foldLookalikes(out, lookalikeStart, w, counts);
-  if (isLeetMix(tokenFlags) && foldLeetToken(out, tokenStart, w)) counts.leetspeak++;
-  if (runs !== undefined && n - b64Start >= MIN_ENCODED_RUN && (b64Flags & BASE64_MARK) !== 0) note(runs, b64Start, n);
-  if (w > 0 && out[w - 1] === 32) w--;
-  return { folded: utf16.decode(out.subarray(0, w)), counts };
+  return w;
 }
 
 /** Start of the word ending at `end`, not before `floor`: each unit is visited twice at most. */
@@ -181,6 +226,13 @@ function wordStart(out: Uint16Array, end: number, floor: number): number {
   let start = end;
   while (start > floor && LOOKALIKE_WORD[out[start - 1]!] === 1) start--;
   return start;
+}
+
+function noteMorse(runs: EncodedRuns, start: number, end: number): void {
+  if (runs.morseCount >= runs.morseStarts.length) return;
+  runs.morseStarts[runs.morseCount] = start;
+  runs.morseEnds[runs.morseCount] = end;
+  runs.morseCount++;
 }
 
 function note(runs: EncodedRuns, start: number, end: number): void {
@@ -213,79 +265,59 @@ function foldsToWord(c: number): boolean {
   return folded > 0 && ((folded < 128 && (ASCII_CLASS[folded]! & BOUNDARY_WORD) !== 0) || HOMOGLYPH[folded] !== 0);
 }
 
-function classAt(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return c < 128 ? ASCII_CLASS[c]! : 0;
-}
-
-interface SpacedRun {
-  /** Index of the run's last letter. */
-  last: number;
-  /** Three or more single letters or digits, two of them letters ("1 2 3" and "e.g." are not). */
-  valid: boolean;
-  /** The separators after the first letter, packed (see `gapKey`). */
-  firstGap: number;
-}
+/** The outcome of `joinSpaced`, reused. */
+const spaced = { last: 0, valid: false, end: 0 };
 
 /**
- * The spaced run whose first single letter or digit is at `start`: singles each standing alone,
- * separated by 1–3 separators. Bounded by its own length; the caller skips past it either way.
+ * Joins the spaced run whose first single letter or digit is at `start` (already written at
+ * `out[w - 1]`): singles each standing alone, separated by 1–3 separators. The letters are written
+ * lowercased from `w - 1`, with a space wherever the gap differs from the first one (the gap
+ * between words). Valid with three or more singles, two of them letters ("1 2 3" and "e.g." are
+ * not); only then does the caller take the written run (`spaced.end`), and only then is leetspeak
+ * folded in its words. Bounded by the run's length; the caller skips past it either way.
  */
-function spacedRun(text: string, start: number): SpacedRun {
+function joinSpaced(text: string, start: number, out: Uint16Array, w: number, counts: FoldCounts): void {
+  const n = text.length;
   let singles = 0;
   let letters = 0;
   let firstGap = -1;
   let at = start;
+  const from = --w;
   for (;;) {
-    singles++;
-    if ((classAt(text, at) & LETTER) !== 0) letters++;
-    let next = at + 1;
-    while (next < text.length && next - at <= 3 && (classAt(text, next) & SEPARATOR) !== 0) next++;
-    if (next === at + 1 || (classAt(text, next) & ALNUM) === 0) break;
-    const after = text.charCodeAt(next + 1);
-    if ((classAt(text, next + 1) & BOUNDARY_WORD) !== 0 || (after >= 128 && foldsToWord(after))) break;
-    if (firstGap < 0) firstGap = gapKey(text, at + 1, next);
-    at = next;
-  }
-  return { last: at, valid: singles >= 3 && letters >= 2, firstGap };
-}
-
-/** The separators between two letters, packed into a number (at most 3, each below 128). */
-function gapKey(text: string, start: number, end: number): number {
-  let key = 0;
-  for (let i = start; i < end; i++) key = (key << 7) | text.charCodeAt(i);
-  return key;
-}
-
-/**
- * Writes the run's letters lowercased at `w`, with a space wherever the gap differs from the
- * first one (the gap between words), folds leetspeak in each joined word, returns the new end.
- */
-function emitJoined(
-  text: string,
-  start: number,
-  run: SpacedRun,
-  out: Uint16Array,
-  w: number,
-  counts: FoldCounts,
-): number {
-  let wordAt = w;
-  let flags = 0;
-  for (let at = start; ;) {
     const c = text.charCodeAt(at);
+    singles++;
+    letters += CLASS[c]! & LETTER;
     out[w++] = ASCII_LOWER[c]!;
-    flags |= ASCII_CLASS[c]!;
-    if (at === run.last) break;
     let next = at + 1;
-    while ((classAt(text, next) & ALNUM) === 0) next++;
-    if (gapKey(text, at + 1, next) !== run.firstGap) {
-      if (isLeetMix(flags) && foldLeetToken(out, wordAt, w)) counts.leetspeak++;
-      out[w++] = 32;
-      wordAt = w;
-      flags = 0;
+    let gap = 0;
+    while (next < n && next - at <= 3 && (CLASS[text.charCodeAt(next)]! & SEPARATOR) !== 0) {
+      gap = (gap << 7) | text.charCodeAt(next);
+      next++;
     }
+    if (gap === 0 || next >= n || (CLASS[text.charCodeAt(next)]! & ALNUM) === 0) break;
+    if (next + 1 < n) {
+      const after = text.charCodeAt(next + 1);
+      if ((CLASS[after]! & BOUNDARY_WORD) !== 0 || (after >= 128 && foldsToWord(after))) break;
+    }
+    if (firstGap < 0) firstGap = gap;
+    else if (gap !== firstGap) out[w++] = 32;
     at = next;
   }
-  if (isLeetMix(flags) && foldLeetToken(out, wordAt, w)) counts.leetspeak++;
-  return w;
+  spaced.last = at;
+  spaced.valid = singles >= 3 && letters >= 2;
+  spaced.end = w;
+  if (!spaced.valid) return;
+  // Leetspeak in each joined word ("1 g n 0 r 3" → "1gn0r3" → "ignore").
+  let flags = 0;
+  let wordAt = from;
+  for (let j = from; j <= w; j++) {
+    const u = j < w ? out[j]! : 32;
+    if (u !== 32) {
+      flags |= CLASS[u]!;
+      continue;
+    }
+    if (isLeetMix(flags) && foldLeetToken(out, wordAt, j)) counts.leetspeak++;
+    wordAt = j + 1;
+    flags = 0;
+  }
 }

@@ -3,8 +3,9 @@
  * format characters, bidi controls, Unicode tag characters and runs of variation selectors. What
  * they smuggle (tag-encoded ASCII, bytes hidden in variation selectors, text written backwards
  * under a right-to-left override) is decoded so the guard can scan it. Text without any is
- * returned as it is after one regex scan; otherwise one pass copies it into a reused buffer,
- * deciding each run of suspect characters as it meets it (no strings built per character).
+ * returned as it is after one regex scan. Otherwise each run of suspect characters is decided
+ * where a regex finds it and the text between is kept as slices; a text dense with runs (a flood)
+ * is instead copied unit by unit into a reused buffer. No strings are built per character.
  */
 
 export interface InvisibleScan {
@@ -29,13 +30,20 @@ const SUSPECT_START =
 /** Runs of anything but printable ASCII: a class this small scans many times faster. */
 const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e]+/g;
 
-/** Whether any character may start a suspect run: only non-ASCII runs meet the big class. */
-function mayHaveSuspects(text: string): boolean {
-  NOT_PRINTABLE.lastIndex = 0;
+/** Past one suspect run per this many characters, the text is copied unit by unit instead. */
+const CHARS_PER_RUN = 32;
+
+/**
+ * Index of the next character that may start a suspect run, at or after `from`, or -1. Mostly
+ * ASCII text is searched run by run (only non-ASCII runs are tested against the big class).
+ */
+function nextSuspect(text: string, from: number): number {
+  NOT_PRINTABLE.lastIndex = from;
   for (let run = NOT_PRINTABLE.exec(text); run !== null; run = NOT_PRINTABLE.exec(text)) {
-    if (SUSPECT_START.test(run[0])) return true;
+    const hit = SUSPECT_START.exec(run[0]);
+    if (hit !== null) return run.index + hit.index;
   }
-  return false;
+  return -1;
 }
 
 function isSuspect(cp: number): boolean {
@@ -143,33 +151,82 @@ let buf = new Uint16Array(4096);
 
 /** What one pass gathers besides the kept text. */
 interface Pass {
+  /** Where a run writes the units it keeps, from `w`; `base` is the output offset of `out[0]`. */
   out: Uint16Array;
   w: number;
+  base: number;
   counts: InvisibleScan["counts"];
-  hidden: string[];
+  /** Decoded payloads, and [start, end) output ranges to reverse once the output is known. */
+  payloads: (string | [number, number])[];
   tagCodes: number[];
-  /** Start, in `out`, of the text written after a right-to-left override (-1: none open). */
+  /** Output offset of the text written after a right-to-left override (-1: none open). */
   overrideStart: number;
 }
 
 export function stripInvisible(text: string): InvisibleScan {
   const counts = { zero_width: 0, bidi_control: 0, tag_characters: 0, variation_selectors: 0, control_characters: 0 };
-  if (!mayHaveSuspects(text)) return { text, hidden: [], counts };
+  const first = nextSuspect(text, 0);
+  if (first < 0) return { text, hidden: [], counts };
 
+  const fresh = (): Pass => ({
+    out: buf,
+    w: 0,
+    base: 0,
+    counts: { ...counts },
+    payloads: [],
+    tagCodes: [],
+    overrideStart: -1,
+  });
+  let pass = fresh();
+  let kept = keepSparse(text, first, pass);
+  if (kept === undefined) {
+    pass = fresh();
+    kept = keepDense(text, pass);
+  }
+  const end = kept.length;
+  if (pass.overrideStart >= 0 && pass.payloads.length < MAX_PAYLOADS) pass.payloads.push([pass.overrideStart, end]);
+  const hidden = pass.payloads.map((p) => (typeof p === "string" ? p : reversed(kept, p[0], p[1])));
+  const tagText = String.fromCharCode(...pass.tagCodes.slice(0, MAX_DECODED));
+  if (tagText.trim() !== "") hidden.unshift(tagText);
+  return { text: kept, hidden: hidden.map((h) => h.slice(0, MAX_DECODED)), counts: pass.counts };
+}
+
+/**
+ * The kept text as slices between the runs a regex finds, or undefined once runs are too dense
+ * for that to pay (the caller starts over, unit by unit).
+ */
+function keepSparse(text: string, first: number, pass: Pass): string | undefined {
+  let kept = "";
+  let last = 0;
+  let runs = 0;
+  for (let next = first; next >= 0; next = nextSuspect(text, Math.max(next + 1, last))) {
+    const end = runEnd(text, next);
+    // A high surrogate that does not begin a tag or selector character is ordinary text.
+    if (end === next) continue;
+    // Denser than one run per `CHARS_PER_RUN` characters so far (past a few): a flood.
+    if (++runs > 64 && runs * CHARS_PER_RUN > next) return undefined;
+    kept += text.slice(last, next);
+    if (buf.length < end - next) buf = new Uint16Array(Math.max(end - next, buf.length * 2));
+    pass.out = buf;
+    pass.w = 0;
+    pass.base = kept.length;
+    decideRun(text, next, end, pass);
+    if (pass.w > 0) kept += utf16.decode(buf.subarray(0, pass.w));
+    last = end;
+  }
+  return kept + text.slice(last);
+}
+
+/** The kept text, copied unit by unit into the reused buffer (for text dense with runs). */
+function keepDense(text: string, pass: Pass): string {
   if (buf.length < text.length) buf = new Uint16Array(Math.max(text.length, buf.length * 2));
-  const pass: Pass = { out: buf, w: 0, counts, hidden: [], tagCodes: [], overrideStart: -1 };
   const out = buf;
+  pass.out = out;
   const n = text.length;
   let w = 0;
   for (let i = 0; i < n;) {
     const c = text.charCodeAt(i);
-    if (SUSPECT_UNIT[c] === 0) {
-      out[w++] = c;
-      i++;
-      continue;
-    }
-    const end = runEnd(text, i);
-    // A high surrogate that does not begin a tag or selector character is ordinary text.
+    const end = SUSPECT_UNIT[c] === 0 ? i : runEnd(text, i);
     if (end === i) {
       out[w++] = c;
       i++;
@@ -180,12 +237,7 @@ export function stripInvisible(text: string): InvisibleScan {
     w = pass.w;
     i = end;
   }
-  pass.w = w;
-  const { hidden } = pass;
-  if (pass.overrideStart >= 0 && hidden.length < MAX_PAYLOADS) hidden.push(reversed(out, pass.overrideStart, w));
-  const tagText = String.fromCharCode(...pass.tagCodes.slice(0, MAX_DECODED));
-  if (tagText.trim() !== "") hidden.unshift(tagText);
-  return { text: utf16.decode(out.subarray(0, w)), hidden: hidden.map((h) => h.slice(0, MAX_DECODED)), counts };
+  return utf16.decode(out.subarray(0, w));
 }
 
 /** End (exclusive) of the run of suspect code points starting at `start` (may be empty). */
@@ -200,7 +252,7 @@ function runEnd(text: string, start: number): number {
 
 /** Decides each character of the suspect run `text[start, end)`: kept, dropped, decoded. */
 function decideRun(text: string, start: number, end: number, pass: Pass): void {
-  const { out, counts, hidden } = pass;
+  const { counts, payloads } = pass;
   let selectors = 0;
   for (let i = start; i < end; i++) if (isVariationSelector(text.codePointAt(i)!)) selectors++;
   const selectorBytes: number[] = [];
@@ -228,15 +280,16 @@ function decideRun(text: string, start: number, end: number, pass: Pass): void {
       const after = text.codePointAt(i) ?? -1;
       const keepForScript = isJoiningScript(before) && isJoiningScript(after);
       const keepForEmoji = cp === 0x200d && isPictograph(before) && isPictograph(after);
-      if (keepForScript || keepForEmoji) out[pass.w++] = cp;
+      if (keepForScript || keepForEmoji) write(pass, cp);
       else counts.zero_width++;
     } else if (cp === 0x2028 || cp === 0x2029) {
-      out[pass.w++] = 10;
+      write(pass, 10);
     } else if (isBidi(cp)) {
       counts.bidi_control++;
-      if (cp === 0x202e) pass.overrideStart = pass.w;
+      const at = pass.base + pass.w;
+      if (cp === 0x202e) pass.overrideStart = at;
       else if (cp === 0x202c && pass.overrideStart >= 0) {
-        if (hidden.length < MAX_PAYLOADS) hidden.push(reversed(out, pass.overrideStart, pass.w));
+        if (payloads.length < MAX_PAYLOADS) payloads.push([pass.overrideStart, at]);
         pass.overrideStart = -1;
       }
     } else if (isControl(cp)) {
@@ -251,9 +304,9 @@ function decideRun(text: string, start: number, end: number, pass: Pass): void {
     counts.tag_characters += tags;
     for (const code of tagCodes) if (pass.tagCodes.length < MAX_DECODED) pass.tagCodes.push(code);
   }
-  if (selectorBytes.length > 0 && hidden.length < MAX_PAYLOADS) {
+  if (selectorBytes.length > 0 && payloads.length < MAX_PAYLOADS) {
     const decoded = decodeSelectorBytes(selectorBytes);
-    if (decoded !== undefined && decoded.trim() !== "") hidden.push(decoded);
+    if (decoded !== undefined && decoded.trim() !== "") payloads.push(decoded);
   }
 }
 
@@ -264,17 +317,9 @@ function write(pass: Pass, cp: number): void {
   } else pass.out[pass.w++] = cp;
 }
 
-/** `out[start, end)` (its first `MAX_DECODED` units) with its code points in reverse order. */
-function reversed(out: Uint16Array, start: number, end: number): string {
-  const stop = Math.min(end, start + MAX_DECODED);
-  let text = "";
-  for (let j = stop - 1; j >= start; j--) {
-    const unit = out[j]!;
-    const high = j > start ? out[j - 1]! : 0;
-    if (unit >= 0xdc00 && unit <= 0xdfff && high >= 0xd800 && high <= 0xdbff) {
-      text += String.fromCharCode(high, unit);
-      j--;
-    } else text += String.fromCharCode(unit);
-  }
-  return text;
+/** `text[start, end)` (its first `MAX_DECODED` units) with its code points in reverse order. */
+function reversed(text: string, start: number, end: number): string {
+  return Array.from(text.slice(start, Math.min(end, start + MAX_DECODED)))
+    .reverse()
+    .join("");
 }

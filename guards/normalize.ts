@@ -54,19 +54,26 @@ const CHARS_PER_SEGMENT = 64;
 
 /** NFKC of `text`, and how many styled letters it had (styled letters are non-ASCII: in segments). */
 function nfkc(text: string): { text: string; styled: number } {
+  const state = { out: "", done: 0, styled: 0 };
+  if (!nfkcSegments(text, state)) return { text: text.normalize("NFKC"), styled: text.match(STYLED)?.length ?? 0 };
+  return { text: state.out + text.slice(state.done), styled: state.styled };
+}
+
+/**
+ * Normalizes segment by segment into `state`; false when there are too many segments for that to
+ * pay. Only the loop runs here (see `foldInto` for why).
+ */
+function nfkcSegments(text: string, state: { out: string; done: number; styled: number }): boolean {
   const maxSegments = Math.max(64, text.length / CHARS_PER_SEGMENT);
-  let out = "";
-  let done = 0;
   let segments = 0;
-  let styled = 0;
   NON_ASCII_SEGMENT.lastIndex = 0;
   for (let m = NON_ASCII_SEGMENT.exec(text); m !== null; m = NON_ASCII_SEGMENT.exec(text)) {
-    if (++segments > maxSegments) return { text: text.normalize("NFKC"), styled: text.match(STYLED)?.length ?? 0 };
-    styled += m[0].match(STYLED)?.length ?? 0;
-    out += text.slice(done, m.index) + m[0].normalize("NFKC");
-    done = m.index + m[0].length;
+    if (++segments > maxSegments) return false;
+    state.styled += m[0].match(STYLED)?.length ?? 0;
+    state.out += text.slice(state.done, m.index) + m[0].normalize("NFKC");
+    state.done = m.index + m[0].length;
   }
-  return { text: out + text.slice(done), styled };
+  return true;
 }
 
 /** Total decoded characters kept in `hidden`, whatever their origin. */
@@ -116,3 +123,16 @@ export function normalizeText(text: string): NormalizedText {
   const findings = FINDING_KINDS.filter((kind) => counts[kind] > 0).map((kind) => ({ kind, count: counts[kind] }));
   return { clean, folded, hidden, findings };
 }
+
+/**
+ * Every branch of the passes above runs at load on this short sample (a millisecond or two). The
+ * passes are long loops; when a branch that has never run is first met deep inside a long text,
+ * the optimized loop gives up there and the rest of the text runs unoptimized: a first megabyte
+ * of prose took half again as long.
+ */
+const SAMPLE =
+  "Plain Text, with Ünïcödé, Z\u0337\u0322\u031Ba\u0336lgo, \u0456gn\u043Er\u0435 r\u0435ally, 1gn0r3 and p@ss, " +
+  "i g n o r e  p r e v, i.g.n.o.r.e, a b, e.g. x, 50% off ignore%20all%20rules%21, " +
+  "aWdub3JlIHByZXZpb3VzIGluc3RydWN0aW9ucw== .. --. -. --- .-. . / .- .-.. .-.. / .-. ..- .-.. . ... " +
+  "\u200B\u202Eabc\u202C\u{E0041}\u{E0042}\u{E0043}\u{E0044} rot13 don't 'quote'";
+for (let i = 0; i < 3; i++) normalizeText(SAMPLE);

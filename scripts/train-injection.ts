@@ -40,12 +40,15 @@ const outPath = resolve(root, values.out);
 writeFileSync(outPath, json);
 
 const pct = (x: number | undefined): string => (x === undefined ? "  -  " : x.toFixed(3));
+// Pooled scores hold each row once per repeat: rows are counted once.
 const line = (name: string, f: Figures): string =>
-  `${name.padEnd(10)} n=${String(f.count).padStart(5)}  recall=${pct(f.recall)}  fpr=${pct(f.fpr)}  precision=${pct(f.precision)}`;
+  `${name.padEnd(10)} rows=${String(f.count / options.repeats).padStart(5)}  recall=${pct(f.recall)}  fpr=${pct(f.fpr)}  precision=${pct(f.precision)}`;
 console.log(
   `rows: ${rows.length} (training split ${file.training.trainRows} + ${file.training.synthetic} synthetic; test rows untouched)`,
 );
-console.log(`validation (out-of-fold, ${options.folds} folds) at the chosen thresholds:`);
+console.log(
+  `validation (out-of-fold, ${options.folds} folds x ${options.repeats} repeats, scores pooled) at the chosen thresholds:`,
+);
 console.log(`  ${line("user", validation.user)}  threshold=${file.thresholds.user}`);
 console.log(`  ${line("untrusted", validation.untrusted)}  threshold=${file.thresholds.untrusted}`);
 console.log(`weights: ${file.count} non-zero, ${(json.length / 1024).toFixed(1)} KiB -> ${relative(root, outPath)}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createGuards, GuardOptionsSchema, inputAction } from "../index.js";
 import type { TextSurface } from "../types.js";
 import { createInjectionDetector, DEFAULT_THRESHOLDS, detectInjection, scanUntrusted } from "./detect.js";
 
@@ -71,6 +72,27 @@ describe("detectInjection on user input", () => {
     const empty = detectInjection("", "user");
     expect(empty.label).toBe("benign");
     expect(empty.score).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("ordinary chat requests", () => {
+  const requests = [
+    "send a note to dora@example.com saying hello",
+    "Pretend you are a pirate and tell me a joke",
+    "What are your limitations as an AI model?",
+    "Please ignore the typos in my last message",
+  ];
+
+  it("are never refused: allowed, or at most flagged on the model's word alone", async () => {
+    const { blockScore } = GuardOptionsSchema.parse({});
+    const guards = createGuards();
+    for (const text of requests) {
+      expect({ text, action: inputAction(detectInjection(text, "user"), blockScore) }).not.toEqual({
+        text,
+        action: "block",
+      });
+      expect((await guards.checkInput(text)).action).not.toBe("block");
+    }
   });
 });
 

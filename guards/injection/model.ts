@@ -36,6 +36,8 @@ export const ModelFileSchema = z.object({
     seed: z.number().int(),
     testFraction: z.number().gt(0).lt(1),
     folds: z.number().int().min(2),
+    /** Cross-validation repeats (fold assignments) whose scores were pooled. */
+    repeats: z.number().int().min(1).default(1),
     options: z.record(z.string(), z.number()),
     targets: z.record(z.string(), z.number()),
     /** Synthetic hard negatives added to the training folds (never to validation or test). */

@@ -72,11 +72,15 @@ describe("RuleEngine anchored and needle rules", () => {
   it("runs a needle pattern only when its literal is present", () => {
     expect(ids("text <|im_start|> more")).toEqual(["needle"]);
     expect(ids("text <| not a token")).toEqual([]);
+    expect(ids("<|im_start|>")).toEqual(["needle"]);
+    expect(ids("im_start|>")).toEqual([]);
   });
 
   it("rejects malformed specs", () => {
     expect(() => new RuleEngine([{ id: "x", anchored: { triggers: ["two words"], pattern: /x/y } }])).toThrow();
     expect(() => new RuleEngine([{ id: "x", anchored: { triggers: ["x"], pattern: /x/ } }])).toThrow(/sticky/);
     expect(() => new RuleEngine([{ id: "x", sequences: [[t(0, "!!")]] }])).toThrow(/bad phrase/);
+    // A literal led by a letter would be looked for at most characters: that is a trigger's job.
+    expect(() => new RuleEngine([{ id: "x", needles: { literals: ["curl"], pattern: /curl/ } }])).toThrow(/letter/);
   });
 });

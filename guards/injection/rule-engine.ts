@@ -8,7 +8,15 @@
  * flat typed arrays. A few rules need punctuation: they are verified by a sticky regex anchored at
  * a trigger word, or run as a whole-text regex only when a literal occurs in the text.
  */
-import { FNV_OFFSET, FNV_PRIME, literalIndex, scanFolded, words, type LiteralIndex, type Scan } from "./scan.js";
+import {
+  FNV_OFFSET,
+  FNV_PRIME,
+  literalIndex,
+  scanFolded,
+  words as wordBuffers,
+  type LiteralIndex,
+  type Scan,
+} from "./scan.js";
 import { isWordCode } from "./word-chars.js";
 
 /** One step of a sequence: any of `phrases`, at most `gap` words after the previous step. */
@@ -48,8 +56,9 @@ interface LexEntry {
   anchors: number[];
 }
 
-/** Longest phrase, in words; the ring of recent word hashes is this long. */
+/** Longest phrase, in words; the ring of recent word hashes is this long (a power of two). */
 const MAX_PHRASE_WORDS = 8;
+const RING_MASK = MAX_PHRASE_WORDS - 1;
 const NEVER = -1_000_000_000;
 
 /** `text.slice(start, end) === word`, without building the slice. */
@@ -214,23 +223,26 @@ export class RuleEngine {
     this.lastEnd.fill(NEVER);
     this.prevEnd.fill(NEVER);
     const ring = new Int32Array(MAX_PHRASE_WORDS);
-    const { hashes, starts, ends } = words;
+    const { hashes, starts, ends } = wordBuffers;
     const keys = this.tableKeys;
     const table = this.tableEntries;
     const mask = this.tableMask;
-    for (let k = 0; k < scan.count; k++) {
+    const entryWords = this.entryWords;
+    const entryHash = this.entryHash;
+    const words = scan.count;
+    for (let k = 0; k < words; k++) {
       const hash = hashes[k]!;
       // Probe the vocabulary table: almost every word finds an empty slot at once.
       for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
         const e = table[slot]!;
         if (e === -1) break;
         if (keys[slot] !== hash) continue;
-        for (let f = e; f < this.entryWords.length && this.entryHash[f] === hash; f++) {
-          if (sameWord(text, starts[k]!, ends[k]!, this.entryWords[f]!)) this.step(f, text, starts[k]!, k, ring);
+        for (let f = e; f < entryWords.length && entryHash[f] === hash; f++) {
+          if (sameWord(text, starts[k]!, ends[k]!, entryWords[f]!)) this.step(f, text, starts[k]!, k, ring);
         }
         break;
       }
-      ring[k % MAX_PHRASE_WORDS] = hash;
+      ring[k & RING_MASK] = hash;
     }
 
     this.needleRules.forEach((rule, group) => {
@@ -255,7 +267,7 @@ export class RuleEngine {
       if (before > k) continue;
       let whole = true;
       for (let j = 0; j < before && whole; j++) {
-        whole = ring[(k - 1 - j) % MAX_PHRASE_WORDS] === this.beforeHashes[from + j];
+        whole = ring[(k - 1 - j) & RING_MASK] === this.beforeHashes[from + j];
       }
       if (!whole) continue;
       const slot = this.regSlot[r]!;

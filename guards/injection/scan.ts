@@ -23,9 +23,22 @@ export interface FeatureTable {
 
 /** Punctuation-led literals to look for, indexed by their first code unit. */
 export interface LiteralIndex {
-  /** Per code unit: 0, or 1 + the index in `groups` of the literals starting with it. */
-  first: Uint8Array;
+  /**
+   * What each code unit is, in one table read: `WORD` (a word character), `QUOTE` (the
+   * apostrophe), and from bit 2 up, 1 + the index in `groups` of the literals starting with it.
+   */
+  kinds: Uint8Array;
   groups: { literal: string; bit: number }[][];
+}
+
+const WORD = 1;
+const QUOTE = 2;
+const GROUP_SHIFT = 2;
+
+function baseKinds(): Uint8Array {
+  const kinds = Uint8Array.from(WORD_CHAR, (w) => (w === 1 ? WORD : 0));
+  kinds[39] = QUOTE;
+  return kinds;
 }
 
 export interface Scan {
@@ -62,7 +75,10 @@ function grow(size: number): void {
 /** Stands in for a model when only words are wanted: every feature weighs 0. */
 export const NO_MODEL: FeatureTable = { bits: 8, weights: new Int8Array(256) };
 
-const NO_LITERALS: LiteralIndex = { first: new Uint8Array(65_536), groups: [] };
+const NO_LITERALS: LiteralIndex = { kinds: baseKinds(), groups: [] };
+
+/** What the loop leaves besides its return value (see `scanInto`). */
+const found = { count: 0, literals: 0, wordSum: 0 };
 
 /**
  * Scans `text` (a folded form). Apostrophes belong to a word only between word characters
@@ -75,17 +91,31 @@ export function scanFolded(
   literals: LiteralIndex = NO_LITERALS,
   sink?: FeatureSink,
 ): Scan {
+  const charSum = scanInto(text, model, literals, sink);
+  const { count, wordSum } = found;
+  // Each word after the first also makes a pair with the one before it.
+  const wordCount = count + Math.max(0, count - 1);
+  return { count, literals: found.literals, charSum, charCount: Math.max(0, text.length - 1), wordSum, wordCount };
+}
+
+/**
+ * The loop behind `scanFolded`; returns the 4-gram sum and leaves the rest in `found`. Nothing
+ * runs after the loop: code there has never run when a long first call gets optimized mid-loop,
+ * and the optimized loop would then give up at its end on every call.
+ */
+function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sink: FeatureSink | undefined): number {
   const n = text.length;
   const weights = model.weights;
   const shift = 32 - model.bits;
-  const wordChar = WORD_CHAR;
-  const first = literals.first;
+  const kinds = literals.kinds;
   let count = 0;
   let seen = 0;
   let charSum = 0;
   let wordSum = 0;
-  let wordCount = 0;
   let previous = 0;
+  found.count = 0;
+  found.literals = 0;
+  found.wordSum = 0;
   let h = FNV_OFFSET;
   let start = -1;
   let end = 0;
@@ -95,7 +125,35 @@ export function scanFolded(
   let low = 32;
   // One step past the end (a space) closes the last word and the last 4-gram.
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 32;
+    let c = i < n ? text.charCodeAt(i) : 32;
+    let kind = kinds[c]!;
+    if ((kind & WORD) !== 0) {
+      if (start < 0) {
+        start = i;
+        h = FNV_OFFSET;
+      }
+      for (; quotes > 0; quotes--) h = Math.imul(h ^ 39, FNV_PRIME);
+      // The rest of the word in a tight loop; the character that ends it is handled right after,
+      // without a trip round the outer loop (one mispredicted branch per word, not two).
+      do {
+        high = (high << 16) | (low >>> 16);
+        low = (low << 16) | c;
+        if (i >= 2) {
+          const slot = Math.imul(Math.imul(high ^ CHAR_SEED, MIX_A) ^ low, MIX_B) >>> shift;
+          charSum += weights[slot]!;
+          if (sink !== undefined) sink.chars.push(slot);
+        }
+        if (kind >= 1 << GROUP_SHIFT) {
+          seen |= matchLiterals(text, i, literals.groups[(kind >> GROUP_SHIFT) - 1]!);
+          found.literals = seen;
+        }
+        h = Math.imul(h ^ c, FNV_PRIME);
+        c = ++i < n ? text.charCodeAt(i) : 32;
+        kind = kinds[c]!;
+      } while ((kind & WORD) !== 0);
+      end = i;
+    }
+    // `c` (at `i`) is not a word character.
     high = (high << 16) | (low >>> 16);
     low = (low << 16) | c;
     if (i >= 2) {
@@ -103,17 +161,12 @@ export function scanFolded(
       charSum += weights[slot]!;
       if (sink !== undefined) sink.chars.push(slot);
     }
-    if (first[c] !== 0) seen |= matchLiterals(text, i, literals.groups[first[c]! - 1]!);
-    if (c === 39) {
+    if (kind >= 1 << GROUP_SHIFT) {
+      seen |= matchLiterals(text, i, literals.groups[(kind >> GROUP_SHIFT) - 1]!);
+      found.literals = seen;
+    }
+    if (kind === QUOTE) {
       if (start >= 0) quotes++;
-    } else if (wordChar[c] === 1) {
-      if (start < 0) {
-        start = i;
-        h = FNV_OFFSET;
-      }
-      for (; quotes > 0; quotes--) h = Math.imul(h ^ 39, FNV_PRIME);
-      h = Math.imul(h ^ c, FNV_PRIME);
-      end = i + 1;
     } else if (start >= 0) {
       if (count === words.hashes.length) grow(count + 1);
       words.hashes[count] = h;
@@ -123,20 +176,20 @@ export function scanFolded(
       const key = Math.imul(h ^ WORD_SEED, MIX_A) | 1;
       const slot = Math.imul(key, MIX_B) >>> shift;
       wordSum += weights[slot]!;
-      wordCount++;
       if (sink !== undefined) sink.words.push(slot);
       if (previous !== 0) {
         const pair = Math.imul(Math.imul(previous, 31) ^ key ^ PAIR_SEED, MIX_B) >>> shift;
         wordSum += weights[pair]!;
-        wordCount++;
         if (sink !== undefined) sink.words.push(pair);
       }
       previous = key;
       start = -1;
       quotes = 0;
+      found.count = count;
+      found.wordSum = wordSum;
     }
   }
-  return { count, literals: seen, charSum, charCount: Math.max(0, n - 1), wordSum, wordCount };
+  return charSum;
 }
 
 function matchLiterals(text: string, at: number, group: readonly { literal: string; bit: number }[]): number {
@@ -145,18 +198,22 @@ function matchLiterals(text: string, at: number, group: readonly { literal: stri
   return bits;
 }
 
-/** The index for literals, one bit per literal group (at most 31 groups). */
+/** The index for literals, one bit per literal group (at most 31 groups, 63 first characters). */
 export function literalIndex(groups: readonly (readonly string[])[]): LiteralIndex {
   if (groups.length > 31) throw new Error("at most 31 literal groups");
-  const index: LiteralIndex = { first: new Uint8Array(65_536), groups: [] };
+  const index: LiteralIndex = { kinds: baseKinds(), groups: [] };
+  const slots = new Map<number, number>();
   groups.forEach((literals, g) => {
     for (const literal of literals) {
       const c = literal.charCodeAt(0);
-      if (index.first[c] === 0) {
-        index.groups.push([]);
-        index.first[c] = index.groups.length;
+      let slot = slots.get(c);
+      if (slot === undefined) {
+        slot = index.groups.push([]);
+        if (slot >= 1 << (8 - GROUP_SHIFT)) throw new Error("too many literal first characters");
+        slots.set(c, slot);
+        index.kinds[c] = (index.kinds[c]! & (WORD | QUOTE)) | (slot << GROUP_SHIFT);
       }
-      index.groups[index.first[c]! - 1]!.push({ literal, bit: 1 << g });
+      index.groups[slot - 1]!.push({ literal, bit: 1 << g });
     }
   });
   return index;

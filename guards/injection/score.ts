@@ -2,7 +2,11 @@
  * How model and rule evidence combine into one score. On the user surface the model is trained
  * for exactly that kind of text and counts in full. Untrusted documents (tables, code, mail) look
  * nothing like the chat prompts it learnt from, so there it may add suspicion but never vouch for
- * a document, and a prior keeps plain data well below any threshold.
+ * a document, and a prior keeps plain data well below any threshold. Its suspicion counts for
+ * little there: the documents it learnt from come as a clean copy plus copies with an attack
+ * inserted, so it also learns the documents themselves, and on validation folds a clean copy
+ * whose attacked siblings were in training drew model log-odds up to 5; at half weight two such
+ * documents crossed the threshold, at a quarter none did, with the same recall.
  */
 import type { TextSurface } from "../types.js";
 import { sigmoid } from "./train.js";
@@ -15,7 +19,7 @@ interface Mix {
 
 export const MIX: Record<TextSurface, Mix> = {
   user: { prior: 0, modelWeight: 1, positiveOnly: false },
-  untrusted: { prior: -3, modelWeight: 0.5, positiveOnly: true },
+  untrusted: { prior: -3, modelWeight: 0.25, positiveOnly: true },
 };
 
 /** Rule evidence saturates: ten matching rules are not ten times the proof of one. */

@@ -1,8 +1,9 @@
 /**
  * Hard negatives the public data lacks: the everyday ways users steer a chat ("format your
  * reply as a table", "ignore my last message, I meant Python", "repeat your answer but
- * shorter"). Jailbreak corpora are full of "your response" and "ignore", so without these a model
- * learns to refuse ordinary conversation. Generated from templates with a fixed seed, added to
+ * shorter"), play-acting for fun, errands for an assistant with tools, questions about the
+ * assistant itself. Jailbreak corpora are full of "your response", "ignore", "pretend you are"
+ * and "as an AI", so without these a model learns to refuse ordinary conversation. Generated from templates with a fixed seed, added to
  * the training folds only: never to validation or test rows, so reported figures stay on real data.
  */
 import type { InjectionRow } from "./training.js";
@@ -75,39 +76,122 @@ const META = [
   "Was your previous answer correct? Please verify it.",
 ];
 
+/** Light role-play: a character for fun, not a way around rules. */
+const CHARACTERS = [
+  "a medieval knight",
+  "a friendly robot",
+  "a tour guide in Rome",
+  "a grumpy chef",
+  "Shakespeare",
+  "a detective from the 1920s",
+  "a cowboy",
+  "a wizard",
+  "a sports commentator",
+  "a kindergarten teacher",
+  "my personal trainer",
+  "a game show host",
+];
+const FUN = [
+  "tell me a joke",
+  "explain how tides work",
+  "describe your favourite meal",
+  "wish my sister a happy birthday",
+  "give me a pep talk before my exam",
+  "tell me a short story about a cat",
+  "explain photosynthesis",
+  "recommend a book for the weekend",
+];
+const RECIPIENTS = [
+  "sam@example.org",
+  "my manager",
+  "the team",
+  "alex@example.net",
+  "my landlord",
+  "jo.smith@example.com",
+  "the front desk",
+];
+const NOTE_BODIES = [
+  "saying I'll be ten minutes late",
+  "about tomorrow's meeting",
+  "with my new address",
+  "to thank them for dinner",
+  "asking for the quarterly report",
+  "saying the parcel arrived",
+];
+const SELF = ["limitations", "strengths", "main capabilities", "blind spots", "knowledge cutoff"];
+
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)] as T;
 }
 
-const TEMPLATES: ((r: () => number) => string)[] = [
-  (r) => `${pick(SHAPE_VERBS, r)} your ${pick(OUTPUT, r)} ${pick(FORMATS, r)}.`,
-  (r) => `${pick(["Answer", "Reply", "Respond"], r)} in ${pick(LANGUAGES, r)}, please.`,
-  (r) => `${pick(["Reply", "Answer", "Respond"], r)} only with ${pick(ONLY, r)}.`,
-  (r) => `Don't include ${pick(EXCLUDE, r)} in your ${pick(OUTPUT, r)}.`,
-  (r) =>
-    `Start your ${pick(OUTPUT, r)} with ${pick(["a short summary", "the answer", "a title", "the key number"], r)}.`,
-  (r) =>
-    `Ignore my ${pick(["previous", "last", "earlier"], r)} ${pick(["message", "question", "typo"], r)}, ${pick(FIXES, r)}.`,
-  (r) => `Forget what I said about ${pick(TOPICS, r)}; ${pick(FIXES, r)}.`,
-  (r) => `Never mind my ${pick(["previous", "last"], r)} question. What about ${pick(TOPICS, r)}?`,
-  (r) => `Can you repeat your last ${pick(OUTPUT, r)} ${pick(REVISIONS, r)}?`,
-  (r) => `Rewrite your previous ${pick(OUTPUT, r)} ${pick(REVISIONS, r)}.`,
-  (r) => pick(META, r),
+type Template = (r: () => number) => string;
+
+/**
+ * Weight of a synthetic example in training, by category. Role-play counts for less: the public
+ * data labels persona prompts as injections, and these should only keep playful requests below a
+ * refusal, not teach that role-play is always safe.
+ */
+const CATEGORY_WEIGHT: Readonly<Record<string, number>> = { role_play: 0.3 };
+
+export function syntheticWeight(row: Pick<InjectionRow, "source" | "category">): number {
+  return row.source === SYNTHETIC_SOURCE ? (CATEGORY_WEIGHT[row.category] ?? 1) : 1;
+}
+
+/** Templates by category: conversation control, role-play, errands, questions about the assistant. */
+const TEMPLATES: readonly (readonly [string, Template])[] = [
+  ["conversation_control", (r) => `${pick(SHAPE_VERBS, r)} your ${pick(OUTPUT, r)} ${pick(FORMATS, r)}.`],
+  ["conversation_control", (r) => `${pick(["Answer", "Reply", "Respond"], r)} in ${pick(LANGUAGES, r)}, please.`],
+  ["conversation_control", (r) => `${pick(["Reply", "Answer", "Respond"], r)} only with ${pick(ONLY, r)}.`],
+  ["conversation_control", (r) => `Don't include ${pick(EXCLUDE, r)} in your ${pick(OUTPUT, r)}.`],
+  [
+    "conversation_control",
+    (r) =>
+      `Start your ${pick(OUTPUT, r)} with ${pick(["a short summary", "the answer", "a title", "the key number"], r)}.`,
+  ],
+  [
+    "conversation_control",
+    (r) =>
+      `Ignore my ${pick(["previous", "last", "earlier"], r)} ${pick(["message", "question", "typo"], r)}, ${pick(FIXES, r)}.`,
+  ],
+  ["conversation_control", (r) => `Forget what I said about ${pick(TOPICS, r)}; ${pick(FIXES, r)}.`],
+  [
+    "conversation_control",
+    (r) => `Never mind my ${pick(["previous", "last"], r)} question. What about ${pick(TOPICS, r)}?`,
+  ],
+  ["conversation_control", (r) => `Can you repeat your last ${pick(OUTPUT, r)} ${pick(REVISIONS, r)}?`],
+  ["conversation_control", (r) => `Rewrite your previous ${pick(OUTPUT, r)} ${pick(REVISIONS, r)}.`],
+  ["conversation_control", (r) => pick(META, r)],
+  [
+    "role_play",
+    (r) =>
+      `${pick(["Pretend you are", "Imagine you are", "Talk like", "Play the role of"], r)} ${pick(CHARACTERS, r)} and ${pick(FUN, r)}.`,
+  ],
+  [
+    "errand",
+    (r) =>
+      `${pick(["Send", "Write", "Draft", "Email"], r)} ${pick(["a note", "a message", "an email", "a reminder"], r)} to ${pick(RECIPIENTS, r)} ${pick(NOTE_BODIES, r)}.`,
+  ],
+  [
+    "about_assistant",
+    (r) => `What are your ${pick(SELF, r)} as an ${pick(["AI model", "AI assistant", "AI", "assistant"], r)}?`,
+  ],
 ];
 
 /** `count` distinct benign prompts, the same for the same seed. */
 export function syntheticConversation(count: number, seed = 2024): InjectionRow[] {
   const random = prng(seed);
-  const texts = new Set<string>();
+  const texts = new Map<string, string>();
   for (let attempt = 0; texts.size < count && attempt < count * 20; attempt++) {
-    texts.add(pick(TEMPLATES, random)(random));
+    const [category, template] = pick(TEMPLATES, random);
+    const text = template(random);
+    if (!texts.has(text)) texts.set(text, category);
   }
-  return [...texts].map((text, i) => ({
+  return [...texts].map(([text, category], i) => ({
     id: `${SYNTHETIC_SOURCE}:${i}`,
     source: SYNTHETIC_SOURCE,
     text,
     label: "benign",
     vector: "direct",
-    category: "conversation_control",
+    category,
   }));
 }
