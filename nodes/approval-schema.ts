@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatIssues } from "../runtime/errors.js";
 
 /**
  * The human-in-the-loop contract, in the same shape as LangChain v1's HITL middleware so
@@ -48,7 +49,7 @@ export function parseHITLResponse(
   if (!parsed.success) {
     return {
       ok: false,
-      error: `Resume with {decisions: [...]}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      error: `Resume with {decisions: [...]}: ${formatIssues(parsed.error.issues)}`,
     };
   }
   const { decisions } = parsed.data;

@@ -5,7 +5,7 @@ import type { Pool } from "pg";
 import type { Guards } from "../guards/index.js";
 import type { Budgets } from "../runtime/budget.js";
 import type { PriceTable } from "../runtime/pricing.js";
-import { KeelError } from "../runtime/errors.js";
+import { formatIssues, KeelError } from "../runtime/errors.js";
 import { RunContextSchema, type RunContext } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ToolEngine } from "../tools/engine.js";
@@ -62,10 +62,7 @@ export interface CallerContext extends RunContext {
 export function callerContext(config: LangGraphRunnableConfig): CallerContext {
   const parsed = RunContextSchema.safeParse(config.context ?? {});
   if (!parsed.success) {
-    throw new KeelError(
-      "input_invalid",
-      `Invalid run context: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
+    throw new KeelError("input_invalid", `Invalid run context: ${formatIssues(parsed.error.issues)}`);
   }
   const context = parsed.data;
   const threadId: unknown = config.configurable?.thread_id;

@@ -36,3 +36,8 @@ export class KeelError extends Error {
 export function isKeelError(err: unknown, code?: ErrorCode): err is KeelError {
   return err instanceof KeelError && (code === undefined || err.code === code);
 }
+
+/** Validation issues (zod's) as one readable line: `path: message; …`, `(root)` for the value itself. */
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`).join("; ");
+}

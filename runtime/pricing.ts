@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { KeelError } from "./errors.js";
+import { formatIssues, KeelError } from "./errors.js";
 
 /** USD per million tokens. Cached input (prompt-cache hits) is billed at its own, lower rate. */
 export const ModelPriceSchema = z.object({
@@ -30,10 +30,7 @@ export function loadPrices(file: string | undefined): PriceTable {
   }
   const table = z.record(z.string(), ModelPriceSchema).safeParse(parsed);
   if (!table.success) {
-    throw new KeelError(
-      "config_invalid",
-      `PRICES_FILE=${file}: ${table.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
+    throw new KeelError("config_invalid", `PRICES_FILE=${file}: ${formatIssues(table.error.issues)}`);
   }
   return { ...DEFAULT_PRICES, ...table.data };
 }

@@ -1,7 +1,7 @@
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { KeelError } from "./errors.js";
+import { formatIssues, KeelError } from "./errors.js";
 import { jsonCandidates } from "./json-extract.js";
 
 /** The one method structured output needs from a model (ModelClient has it). */
@@ -61,7 +61,7 @@ function validate<T>(text: string, schema: z.ZodType<T>): { ok: true; value: T }
   for (const candidate of candidates) {
     const parsed = schema.safeParse(candidate);
     if (parsed.success) return { ok: true, value: parsed.data };
-    firstError ||= parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    firstError ||= formatIssues(parsed.error.issues);
   }
   return { ok: false, error: `the JSON did not match the schema (${firstError})` };
 }

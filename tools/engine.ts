@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { formatIssues } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
 import { retryPolicy, retryWithPolicy, RetryGaveUpError } from "../runtime/retry.js";
 import { isTransientToolError, ToolError } from "./errors.js";
@@ -207,8 +207,4 @@ async function runWithTimeout<T>(ms: number, parent: AbortSignal, fn: (signal: A
 
 function failure(code: ToolErrorCode, message: string, retryable: boolean, suggestion: string): ToolResult {
   return { ok: false, error: { code, message, retryable }, suggestion };
-}
-
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
 }
