@@ -25,6 +25,8 @@ export interface Keel {
   guards: Guards;
   /** LangSmith tracing (inert unless LANGSMITH_TRACING is on), redacted before sending. */
   tracing: Tracing;
+  /** The structured, redacting logger the agent writes to. */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     offlineModelUrl: fake?.baseUrl,
     guards: deps.guards,
     tracing,
+    logger,
     async close() {
       if (closed) return;
       closed = true;

@@ -27,4 +27,33 @@ export const APP_MIGRATIONS: readonly string[] = [
     usd numeric NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, day)
   )`,
+  // The graph API server (server/): who owns each thread, and every run with what it was asked to do,
+  // so any replica can resume a run whose process died. At most one active run per thread: the
+  // partial unique index makes a second concurrent run impossible even across replicas.
+  `CREATE TABLE IF NOT EXISTS keel_threads (
+    thread_id uuid PRIMARY KEY,
+    owner_id text NOT NULL,
+    metadata jsonb NOT NULL DEFAULT '{}',
+    status text NOT NULL DEFAULT 'idle',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX IF NOT EXISTS keel_threads_owner ON keel_threads (owner_id, created_at DESC);
+  CREATE TABLE IF NOT EXISTS keel_runs (
+    run_id uuid PRIMARY KEY,
+    thread_id uuid NOT NULL REFERENCES keel_threads ON DELETE CASCADE,
+    owner_id text NOT NULL,
+    assistant_id text NOT NULL,
+    status text NOT NULL,
+    kwargs jsonb NOT NULL,
+    metadata jsonb NOT NULL DEFAULT '{}',
+    start_checkpoint_id text,
+    attempt integer NOT NULL DEFAULT 0,
+    cancel_requested boolean NOT NULL DEFAULT false,
+    error jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS keel_runs_one_active ON keel_runs (thread_id) WHERE status IN ('pending', 'running');
+  CREATE INDEX IF NOT EXISTS keel_runs_thread ON keel_runs (thread_id, created_at DESC)`,
 ];

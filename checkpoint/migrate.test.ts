@@ -11,6 +11,8 @@ const EXPECTED_TABLES = [
   "checkpoints",
   "keel_migrations",
   "keel_outbox",
+  "keel_runs",
+  "keel_threads",
   "keel_user_daily_spend",
   "keel_user_token_buckets",
 ];

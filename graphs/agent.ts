@@ -9,7 +9,7 @@ import { makeSummarizeNode } from "../nodes/summarize.js";
 import { makeToolsNode } from "../nodes/tools.js";
 import { estimateTextTokens } from "../runtime/tokens.js";
 import { routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
-import { AgentState, RunContextSchema } from "./state.js";
+import { AgentInput, AgentState, RunContextSchema } from "./state.js";
 
 /**
  * The agent, wired in one place:
@@ -19,7 +19,7 @@ import { AgentState, RunContextSchema } from "./state.js";
  */
 export function buildAgentGraph(deps: AgentDeps) {
   const limits = { summarizeAtTokens: messageBudget(deps) };
-  return new StateGraph(AgentState, RunContextSchema)
+  return new StateGraph(AgentState, { input: AgentInput, context: RunContextSchema })
     .addNode("guard_input", makeGuardInputNode(deps))
     .addNode("summarize", makeSummarizeNode(deps))
     .addNode("plan", makePlanNode(deps))

@@ -46,6 +46,12 @@ export const AgentState = new StateSchema({
   error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
 
+/**
+ * What a caller may send: messages only. Usage, approvals and stop reasons are written by the nodes;
+ * a deployment that accepted them as input would let a request reset its own budget.
+ */
+export const AgentInput = new StateSchema({ messages: MessagesValue });
+
 export type AgentStateValue = typeof AgentState.State;
 export type AgentStateUpdate = typeof AgentState.Update;
 

@@ -91,9 +91,29 @@ export const EnvSchema = z.object({
   GUARD_LLM_MODEL: optionalString,
   GUARD_LLM_FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
 
-  // Caller identity for the terminal client (the API server maps keys to these later).
+  // Caller identity for the terminal client (the API server takes it from API keys or JWTs).
   KEEL_USER_ID: z.string().min(1).default("local-user"),
   KEEL_ROLE: z.enum(["viewer", "member", "admin"]).default("member"),
+
+  // The graph API server (`npm run serve`).
+  SERVE_HOST: z.string().min(1).default("127.0.0.1"),
+  SERVE_PORT: int(8123, 1, 65535),
+  /** Largest request body; bigger requests get 413 before anything is parsed. */
+  SERVE_MAX_BODY_BYTES: int(1_000_000, 1_000, 100_000_000),
+  /** On SIGTERM: how long running runs may take to finish before they are stopped at their last checkpoint. */
+  SERVE_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
+  /** Runs executing at once in this process; each holds one database connection for its thread lock. */
+  SERVE_MAX_CONCURRENT_RUNS: int(16, 1, 1_000),
+  /** How often a replica looks for runs whose process died, to resume them from their last checkpoint. */
+  SERVE_SWEEP_MS: int(5_000, 100, 600_000),
+  /** Comma-separated `key:user_id:role` entries (role viewer|member|admin). */
+  AUTH_API_KEYS: z.string().default(""),
+  /** HS256 secret for bearer JWTs: `sub` is the user id, the `role` claim the role (default member). */
+  AUTH_JWT_SECRET: optionalString,
+  AUTH_JWT_ISSUER: optionalString,
+  AUTH_JWT_AUDIENCE: optionalString,
+  /** Without keys or a JWT secret the server refuses to start, unless this allows anonymous callers. */
+  AUTH_ALLOW_ANONYMOUS: bool(false),
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LANGSMITH_TRACING: bool(false),
@@ -140,6 +160,20 @@ export interface KeelConfig {
     llmClassifier: { enabled: boolean; model: string | undefined; failMode: "closed" | "open" };
   };
   identity: { userId: string; role: "viewer" | "member" | "admin" };
+  serve: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    shutdownGraceMs: number;
+    maxConcurrentRuns: number;
+    sweepMs: number;
+  };
+  auth: {
+    /** Raw `key:user_id:role` entries; server/auth.ts parses and validates them. */
+    apiKeys: string;
+    jwt: { secret: string; issuer: string | undefined; audience: string | undefined } | undefined;
+    allowAnonymous: boolean;
+  };
   logLevel: Env["LOG_LEVEL"];
   tracing: {
     enabled: boolean;
@@ -218,6 +252,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       llmClassifier: { enabled: e.GUARD_LLM_CLASSIFIER, model: e.GUARD_LLM_MODEL, failMode: e.GUARD_LLM_FAIL_MODE },
     },
     identity: { userId: e.KEEL_USER_ID, role: e.KEEL_ROLE },
+    serve: {
+      host: e.SERVE_HOST,
+      port: e.SERVE_PORT,
+      maxBodyBytes: e.SERVE_MAX_BODY_BYTES,
+      shutdownGraceMs: e.SERVE_SHUTDOWN_GRACE_MS,
+      maxConcurrentRuns: e.SERVE_MAX_CONCURRENT_RUNS,
+      sweepMs: e.SERVE_SWEEP_MS,
+    },
+    auth: {
+      apiKeys: e.AUTH_API_KEYS,
+      jwt: e.AUTH_JWT_SECRET
+        ? { secret: e.AUTH_JWT_SECRET, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE }
+        : undefined,
+      allowAnonymous: e.AUTH_ALLOW_ANONYMOUS,
+    },
     logLevel: e.LOG_LEVEL,
     tracing: {
       enabled: e.LANGSMITH_TRACING,

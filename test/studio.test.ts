@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
-import pg from "pg";
+import { sdkClientFlow } from "./sdk-flow.js";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { freePort, REPO_ROOT } from "./process.js";
 
@@ -57,48 +57,22 @@ afterAll(async () => {
 });
 
 describe("npm run dev (langgraphjs dev)", () => {
-  it("serves the agent graph and answers through the SDK client, streaming tokens", async () => {
-    const thread = await client.threads.create();
-    const tokens: string[] = [];
-    for await (const part of client.runs.stream(thread.thread_id, "agent", {
-      input: { messages: [{ role: "user", content: "what is 12*7?" }] },
-      streamMode: ["messages-tuple", "values"],
-    })) {
-      if (part.event === "messages") {
-        const [chunk] = part.data as [{ content?: unknown }, unknown];
-        if (typeof chunk.content === "string") tokens.push(chunk.content);
-      }
-    }
-    const state = await client.threads.getState<{ messages: { type: string; content: string }[]; stopReason: string }>(
-      thread.thread_id,
+  it("runs the same SDK client flow as npm run serve: stream, approval, resume, history", async () => {
+    await sdkClientFlow(client);
+  }, 60_000);
+
+  it("publishes the graph's schemas, with messages typed as messages", async () => {
+    const [assistant] = await client.assistants.search({ graphId: "agent" });
+    const schemas = await client.assistants.getSchemas(assistant!.assistant_id);
+    type Props = { properties: Record<string, { langgraph_type?: string; enum?: string[] }> };
+    const input = schemas.input_schema as Props;
+    const state = schemas.state_schema as Props;
+    // Callers send messages, nothing else; the state shows everything the nodes write.
+    expect(Object.keys(input.properties)).toEqual(["messages"]);
+    expect(input.properties.messages?.langgraph_type).toBe("messages");
+    expect(state.properties.messages?.langgraph_type).toBe("messages");
+    expect(Object.keys(state.properties)).toEqual(
+      expect.arrayContaining(["summary", "threadUsage", "runUsage", "approvals", "guardFlags", "stopReason"]),
     );
-    expect(state.values.stopReason).toBe("answer");
-    expect(state.values.messages.at(-1)?.content).toContain("84");
-    expect(tokens.join("")).toContain("84");
-  }, 30_000);
-
-  it("pauses at an approval and resumes with the HITL decision shape", async () => {
-    const thread = await client.threads.create();
-    await client.runs.wait(thread.thread_id, "agent", {
-      input: { messages: [{ role: "user", content: "send a note to dora@example.com saying hello" }] },
-    });
-    const paused = await client.threads.get(thread.thread_id);
-    expect(paused.status).toBe("interrupted");
-    const interrupts = Object.values(paused.interrupts ?? {}).flat() as {
-      value: { actionRequests: { name: string }[] };
-    }[];
-    expect(interrupts[0]?.value.actionRequests[0]?.name).toBe("outbox_send");
-
-    const result = (await client.runs.wait(thread.thread_id, "agent", {
-      command: { resume: { decisions: [{ type: "approve" }] } },
-    })) as { messages: { content: string }[] };
-    expect(result.messages.at(-1)?.content).toContain("queued");
-    const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
-    try {
-      const rows = await pool.query("SELECT to_address FROM keel_outbox WHERE thread_id = $1", [thread.thread_id]);
-      expect(rows.rows).toEqual([{ to_address: "dora@example.com" }]);
-    } finally {
-      await pool.end();
-    }
   }, 30_000);
 });

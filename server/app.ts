@@ -1,0 +1,129 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createEmbedServer } from "@langchain/langgraph-api/experimental/embed";
+import type { Keel } from "../app/keel.js";
+import type { KeelConfig } from "../runtime/config.js";
+import type { Logger } from "../runtime/logger.js";
+import { assistantsFor } from "./assistants.js";
+import type { Authenticator } from "./auth.js";
+import { embedThreadSaver } from "./embed-threads.js";
+import { ApiError } from "./errors.js";
+import { RunExecutor } from "./executor.js";
+import { errorBody, requestLog, requireAuth, type Env } from "./http.js";
+import type { RouteDeps } from "./routes/context.js";
+import { assistantRoutes } from "./routes/meta.js";
+import { runRoutes } from "./routes/runs.js";
+import { threadRoutes } from "./routes/threads.js";
+import { ThreadLocks } from "./thread-lock.js";
+
+export const GRAPH_ID = "agent";
+
+export interface ApiApp {
+  app: Hono<Env>;
+  executor: RunExecutor;
+  /** Stop taking runs, let running ones finish or hand them off, release the thread locks. */
+  drain(graceMs: number): Promise<void>;
+  isDraining(): boolean;
+}
+
+/**
+ * The LangGraph API that `@langchain/langgraph-sdk` speaks, on Keel's PostgreSQL: auth and thread
+ * ownership, validation and limits, one active run per thread, runs recorded so any replica can
+ * resume them. Run streaming and state serialisation come from `@langchain/langgraph-api`'s embed
+ * engine, reached in-process and only after those checks.
+ */
+export function createApiApp(
+  keel: Pick<Keel, "agent" | "database" | "tracing">,
+  config: Pick<KeelConfig, "serve" | "limits">,
+  parts: { auth: Authenticator; logger: Logger; callbacks?: unknown[]; pollMs?: number },
+): ApiApp {
+  const { pool, saver } = keel.database;
+  const connectionString = pool.options.connectionString;
+  if (!connectionString) throw new Error("the database pool has no connection string");
+  const locks = new ThreadLocks(connectionString, config.serve.maxConcurrentRuns);
+  // Traced and logged like every Keel run: the callbacks ride on the graph the engine executes.
+  const graph = keel.agent.withConfig({
+    runName: "keel-turn",
+    ...(parts.callbacks?.length ? { callbacks: parts.callbacks as never } : {}),
+  });
+  const engine = createEmbedServer({
+    graph: { [GRAPH_ID]: graph as never },
+    threads: embedThreadSaver(pool),
+    checkpointer: saver,
+  });
+  const executor = new RunExecutor({
+    pool,
+    locks,
+    saver,
+    agent: keel.agent,
+    engine,
+    graphId: GRAPH_ID,
+    logger: parts.logger,
+    maxConcurrentRuns: config.serve.maxConcurrentRuns,
+  });
+  const deps: RouteDeps = {
+    pool,
+    saver,
+    executor,
+    engine,
+    assistants: assistantsFor([GRAPH_ID], new Date()),
+    logger: parts.logger,
+    limits: config.limits,
+    pollMs: parts.pollMs ?? 250,
+  };
+  let draining = false;
+
+  const app = new Hono<Env>();
+  app.use(requestLog(parts.logger));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err), err.status, err.headers);
+    }
+    parts.logger.error({ event: "http_error", request_id: c.get("requestId"), err: err.message }, "request failed");
+    return c.json({ error: "internal_error", detail: "Internal error; see the server log for this request id." }, 500);
+  });
+  app.notFound((c) => c.json({ error: "not_found", detail: `${c.req.method} ${c.req.path} is not a route here` }, 404));
+
+  // Unauthenticated: liveness, readiness, version.
+  app.get("/ok", (c) => c.json({ ok: true }));
+  app.get("/ready", async (c) => {
+    if (draining) return c.json({ ok: false, reason: "draining" }, 503);
+    try {
+      await pool.query("SELECT 1");
+      return c.json({ ok: true });
+    } catch {
+      return c.json({ ok: false, reason: "database_unreachable" }, 503);
+    }
+  });
+  app.get("/info", (c) =>
+    c.json({ version: "keel", flags: { assistants: true, crons: false, store: false, langsmith: true } }),
+  );
+
+  app.use(
+    bodyLimit({
+      maxSize: config.serve.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          "request_too_large",
+          `Request bodies are limited to ${config.serve.maxBodyBytes} bytes.`,
+        );
+      },
+    }),
+  );
+  app.use(requireAuth(parts.auth, parts.logger));
+  threadRoutes(app, deps);
+  runRoutes(app, deps);
+  assistantRoutes(app, { ...deps, graphJson: async () => (await keel.agent.getGraphAsync()).toJSON() });
+
+  return {
+    app,
+    executor,
+    isDraining: () => draining,
+    async drain(graceMs) {
+      draining = true;
+      await executor.drain(graceMs);
+      await locks.close();
+    },
+  };
+}

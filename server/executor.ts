@@ -1,0 +1,369 @@
+import { randomUUID } from "node:crypto";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Pool } from "pg";
+import type { Agent } from "../graphs/agent.js";
+import type { Logger } from "../runtime/logger.js";
+import type { Role } from "../tools/types.js";
+import { ApiError } from "./errors.js";
+import type { RunKwargs } from "./run-request.js";
+import { readSse, type SseEvent } from "./sse.js";
+import {
+  ACTIVE_RUN_STATUSES,
+  activeRunOfThread,
+  activeRuns,
+  insertRun,
+  isCancelRequested,
+  runOfThread,
+  setThreadStatus,
+  updateRun,
+  type RunRow,
+  type RunStatus,
+  type ThreadStatus,
+} from "./store.js";
+import type { ThreadLock, ThreadLocks } from "./thread-lock.js";
+
+/** What a run is stored with: the validated request plus the caller's role, for resuming it later. */
+export type StoredKwargs = RunKwargs & { role: Role };
+
+export interface RunOutcome {
+  status: RunStatus;
+  /** The last `values` event: the thread's state when the run stopped. */
+  values: unknown;
+  error: { error: string; message: string } | null;
+}
+
+type AbortReason = "cancel" | "shutdown" | "lock_lost";
+
+/** The events a failed run's stream carries, and what /wait answers with it. */
+export const errorValues = (error: RunOutcome["error"]) => (error ? { __error__: error } : null);
+
+/** Resuming the same run more often than this means it crashes its process: it is failed instead. */
+const MAX_ATTEMPTS = 3;
+/** Events kept per run for late subscribers (joinStream on the executing replica). */
+const REPLAY_EVENTS = 500;
+
+/** One executing run: its events fan out to any number of subscribers, with replay of recent ones. */
+export class Execution {
+  readonly controller = new AbortController();
+  abortReason: AbortReason | undefined;
+  private readonly buffer: SseEvent[] = [];
+  private readonly subscribers = new Set<(event: SseEvent | null) => void>();
+  private ended = false;
+  done!: Promise<RunOutcome>;
+
+  constructor(
+    readonly runId: string,
+    readonly threadId: string,
+    readonly clientModes: readonly string[],
+  ) {}
+
+  abort(reason: AbortReason): void {
+    if (this.controller.signal.aborted) return;
+    this.abortReason = reason;
+    this.controller.abort(new Error(`run stopped: ${reason}`));
+  }
+
+  emit(event: SseEvent): void {
+    this.buffer.push(event);
+    if (this.buffer.length > REPLAY_EVENTS) this.buffer.shift();
+    for (const s of this.subscribers) s(event);
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const s of this.subscribers) s(null);
+    this.subscribers.clear();
+  }
+
+  /** Receives buffered events first, then live ones; `null` marks the end. */
+  subscribe(listener: (event: SseEvent | null) => void): () => void {
+    for (const e of this.buffer) listener(e);
+    if (this.ended) {
+      listener(null);
+      return () => undefined;
+    }
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+}
+
+export interface ExecutorDeps {
+  pool: Pool;
+  locks: ThreadLocks;
+  saver: BaseCheckpointSaver;
+  agent: Agent;
+  /** The LangGraph API engine runs execute through (an in-process Hono app; see server/app.ts). */
+  engine: { request(path: string, init: RequestInit): Response | Promise<Response> };
+  graphId: string;
+  logger: Logger;
+  maxConcurrentRuns: number;
+  /** How often a run checks whether another replica asked to cancel it. */
+  cancelPollMs?: number;
+}
+
+/**
+ * Starts, streams, cancels, hands off and resumes runs. A run executes in the process holding its
+ * thread's lock; its request and status live in PostgreSQL, so when that process dies any replica's
+ * sweep takes the lock and continues the run from its last checkpoint.
+ */
+export class RunExecutor {
+  private readonly active = new Map<string, Execution>();
+  private draining = false;
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  local(runId: string): Execution | undefined {
+    return this.active.get(runId);
+  }
+
+  /** A new run on a thread: 409 while another run of the thread is active anywhere. */
+  async start(request: {
+    threadId: string;
+    ownerId: string;
+    assistantId: string;
+    kwargs: StoredKwargs;
+    metadata: Record<string, unknown>;
+  }): Promise<{ run: RunRow; execution: Execution }> {
+    this.assertAccepting();
+    const lock = await this.deps.locks.tryAcquire(request.threadId);
+    if (!lock) throw busy(request.threadId);
+    let lockPassedOn = false;
+    try {
+      const orphan = await activeRunOfThread(this.deps.pool, request.threadId);
+      if (orphan) {
+        // Nobody holds the lock, so the process that ran it is gone: finish that run first.
+        this.launch(orphan, lock, true);
+        lockPassedOn = true;
+        throw busy(request.threadId, "its previous run is being resumed");
+      }
+      const run = await insertRun(this.deps.pool, {
+        run_id: randomUUID(),
+        thread_id: request.threadId,
+        owner_id: request.ownerId,
+        assistant_id: request.assistantId,
+        kwargs: request.kwargs as unknown as Record<string, unknown>,
+        metadata: request.metadata,
+        start_checkpoint_id: await this.latestCheckpointId(request.threadId),
+      });
+      await setThreadStatus(this.deps.pool, request.threadId, "busy");
+      lockPassedOn = true;
+      return { run, execution: this.launch(run, lock, false) };
+    } catch (err) {
+      if (!lockPassedOn) await lock.release();
+      throw err;
+    }
+  }
+
+  /** Asks a run to stop wherever it executes; the executing replica notices within `cancelPollMs`. */
+  cancelLocal(runId: string): boolean {
+    const execution = this.active.get(runId);
+    execution?.abort("cancel");
+    return execution !== undefined;
+  }
+
+  /** Looks for active runs that no process holds and continues them. Safe to call from every replica. */
+  async sweep(): Promise<number> {
+    if (this.draining) return 0;
+    let resumed = 0;
+    for (const row of await activeRuns(this.deps.pool, 50)) {
+      if (this.active.has(row.run_id) || this.active.size >= this.deps.maxConcurrentRuns) continue;
+      const lock = await this.deps.locks.tryAcquire(row.thread_id);
+      if (!lock) continue;
+      const fresh = await runOfThread(this.deps.pool, row.run_id, row.thread_id);
+      if (!fresh || !ACTIVE_RUN_STATUSES.includes(fresh.status) || this.draining) {
+        await lock.release();
+        continue;
+      }
+      this.launch(fresh, lock, true);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /**
+   * Stops taking runs, gives running ones `graceMs` to finish, then stops the rest at their last
+   * checkpoint and marks them pending, for another replica (or this one, restarted) to resume.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const all = () => Promise.allSettled([...this.active.values()].map((e) => e.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const execution of this.active.values()) execution.abort("shutdown");
+    await all();
+  }
+
+  private assertAccepting(): void {
+    if (this.draining) {
+      throw new ApiError(503, "shutting_down", "This server is shutting down; retry on another replica.", {
+        "retry-after": "1",
+      });
+    }
+    if (this.active.size >= this.deps.maxConcurrentRuns) {
+      throw new ApiError(503, "at_capacity", "Too many runs in progress on this server; retry shortly.", {
+        "retry-after": "1",
+      });
+    }
+  }
+
+  private async latestCheckpointId(threadId: string): Promise<string | null> {
+    const tuple = await this.deps.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+    const id: unknown = tuple?.config.configurable?.checkpoint_id;
+    return typeof id === "string" ? id : null;
+  }
+
+  private launch(run: RunRow, lock: ThreadLock, resuming: boolean): Execution {
+    const kwargs = run.kwargs as unknown as StoredKwargs;
+    const execution = new Execution(run.run_id, run.thread_id, kwargs.stream_mode);
+    this.active.set(run.run_id, execution);
+    execution.done = this.execute(run, kwargs, lock, execution, resuming).finally(() => {
+      this.active.delete(run.run_id);
+      execution.end();
+    });
+    // The outcome is recorded inside execute; nobody may be awaiting `done`.
+    execution.done.catch(() => undefined);
+    return execution;
+  }
+
+  private async execute(
+    run: RunRow,
+    kwargs: StoredKwargs,
+    lock: ThreadLock,
+    execution: Execution,
+    resuming: boolean,
+  ): Promise<RunOutcome> {
+    const { pool, logger } = this.deps;
+    const log = { run_id: run.run_id, thread_id: run.thread_id, user_id: run.owner_id };
+    const onLost = () => execution.abort("lock_lost");
+    lock.lost.addEventListener("abort", onLost);
+    const poll = setInterval(() => {
+      isCancelRequested(pool, run.run_id).then(
+        (yes) => yes && execution.abort("cancel"),
+        () => undefined,
+      );
+    }, this.deps.cancelPollMs ?? 1_000);
+    let outcome: RunOutcome = { status: "error", values: null, error: null };
+    try {
+      const attempt = resuming ? run.attempt + 1 : run.attempt;
+      if (resuming) {
+        if (run.cancel_requested || attempt > MAX_ATTEMPTS) {
+          outcome = {
+            status: run.cancel_requested ? "interrupted" : "error",
+            values: null,
+            error: run.cancel_requested
+              ? null
+              : {
+                  error: "run_failed",
+                  message: `Gave up after ${MAX_ATTEMPTS} attempts; the run keeps stopping its process.`,
+                },
+          };
+          return outcome;
+        }
+        await updateRun(pool, run.run_id, { status: "running", attempt });
+      }
+      // Progress since the run began is in the checkpoints: continue from the last one, else start over.
+      const continuing = resuming && (await this.latestCheckpointId(run.thread_id)) !== run.start_checkpoint_id;
+      logger.info({ event: resuming ? "run_resumed" : "run_started", ...log, attempt, continuing }, "run");
+      outcome = await this.stream(run, kwargs, execution, attempt, continuing);
+      return outcome;
+    } catch (err) {
+      outcome = { status: "error", values: null, error: { error: "run_failed", message: (err as Error).message } };
+      return outcome;
+    } finally {
+      clearInterval(poll);
+      lock.lost.removeEventListener("abort", onLost);
+      try {
+        await updateRun(pool, run.run_id, { status: outcome.status, error: outcome.error });
+        await setThreadStatus(pool, run.thread_id, await this.threadStatusAfter(run.thread_id, outcome.status));
+      } catch (err) {
+        logger.error({ event: "run_record_failed", ...log, err: (err as Error).message }, "run");
+      }
+      await lock.release();
+      logger.info({ event: "run_finished", ...log, status: outcome.status, reason: execution.abortReason }, "run");
+    }
+  }
+
+  private async stream(
+    run: RunRow,
+    kwargs: StoredKwargs,
+    execution: Execution,
+    attempt: number,
+    continuing: boolean,
+  ): Promise<RunOutcome> {
+    const payload = {
+      assistant_id: this.deps.graphId,
+      input: continuing ? null : kwargs.input,
+      ...(continuing || !kwargs.command ? {} : { command: kwargs.command }),
+      config: {
+        tags: ["keel", kwargs.role, ...(kwargs.config.tags ?? [])],
+        ...(kwargs.config.recursion_limit ? { recursion_limit: kwargs.config.recursion_limit } : {}),
+        configurable: continuing ? {} : (kwargs.config.configurable ?? {}),
+      },
+      context: { userId: run.owner_id, role: kwargs.role, ...(kwargs.budget ? { budget: kwargs.budget } : {}) },
+      metadata: {
+        ...run.metadata,
+        keel_run_id: run.run_id,
+        thread_id: run.thread_id,
+        user_id: run.owner_id,
+        role: kwargs.role,
+      },
+      // The final values are needed for /wait and /join, whatever the client streams.
+      stream_mode: [...new Set([...kwargs.stream_mode, "values"])],
+      stream_subgraphs: kwargs.stream_subgraphs,
+      ...(kwargs.interrupt_before ? { interrupt_before: kwargs.interrupt_before } : {}),
+      ...(kwargs.interrupt_after ? { interrupt_after: kwargs.interrupt_after } : {}),
+    };
+    let values: unknown = null;
+    let error: RunOutcome["error"] = null;
+    try {
+      const response = await this.deps.engine.request(`/threads/${run.thread_id}/runs/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+        signal: execution.controller.signal,
+      });
+      if (!response.ok || !response.body) {
+        throw new Error(`run engine answered ${response.status}: ${await response.text()}`);
+      }
+      for await (let event of readSse(response.body)) {
+        if (event.event === "metadata") {
+          event = { event: "metadata", data: JSON.stringify({ run_id: run.run_id, attempt }) };
+        } else if (event.event === "values") {
+          values = JSON.parse(event.data);
+        } else if (event.event === "error") {
+          error = JSON.parse(event.data) as RunOutcome["error"];
+        }
+        execution.emit(event);
+        if (execution.controller.signal.aborted) break;
+      }
+    } catch (err) {
+      if (!execution.controller.signal.aborted) throw err;
+    }
+    switch (execution.abortReason) {
+      case "cancel":
+        return { status: "interrupted", values, error: null };
+      case "shutdown":
+      case "lock_lost":
+        // Handed off: stays active so a sweep resumes it from its last checkpoint.
+        return { status: "pending", values, error: null };
+      default:
+        return error ? { status: "error", values, error } : { status: "success", values, error: null };
+    }
+  }
+
+  private async threadStatusAfter(threadId: string, status: RunStatus): Promise<ThreadStatus> {
+    if (status === "pending" || status === "running") return "busy";
+    if (status === "error") return "error";
+    const snapshot = await this.deps.agent.getState({ configurable: { thread_id: threadId } });
+    return snapshot.tasks.some((t) => t.interrupts.length > 0) ? "interrupted" : "idle";
+  }
+}
+
+function busy(threadId: string, why = "another run is in progress"): ApiError {
+  return new ApiError(409, "thread_busy", `Thread ${threadId} is busy: ${why}. Wait for it, or cancel it.`);
+}

@@ -1,0 +1,68 @@
+import { serve } from "@hono/node-server";
+import { startKeel } from "../app/keel.js";
+import { loadConfig } from "../runtime/config.js";
+import { KeelError } from "../runtime/errors.js";
+import { createApiApp } from "./app.js";
+import { createAuthenticator } from "./auth.js";
+
+/**
+ * `npm run serve`: the graph API on PostgreSQL. SIGTERM/SIGINT drain it: readiness turns 503, new
+ * runs are refused, running ones get SERVE_SHUTDOWN_GRACE_MS to finish and the rest are handed off at
+ * their last checkpoint; then the sockets, pools and trace queue close.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // Credentials are checked before anything starts, so a misconfigured server never listens.
+  const auth = createAuthenticator(config.auth);
+  const keel = await startKeel(config, { log: (line) => process.stderr.write(`${line}\n`) });
+  const { logger } = keel;
+  const api = createApiApp(keel, config, { auth, logger, callbacks: keel.tracing.callbacks });
+  const server = serve({ fetch: api.app.fetch, hostname: config.serve.host, port: config.serve.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.serve.port;
+  logger.info(
+    {
+      event: "serve_listening",
+      url: `http://${config.serve.host}:${port}`,
+      database: keel.database.url,
+      offline_model: keel.offlineModelUrl ?? null,
+    },
+    "listening",
+  );
+
+  const sweep = setInterval(() => {
+    api.executor.sweep().catch((err: Error) => logger.error({ event: "sweep_failed", err: err.message }, "sweep"));
+  }, config.serve.sweepMs);
+  // Runs left by a process that died are resumed as soon as this one is up.
+  void api.executor.sweep().catch((err: Error) => logger.error({ event: "sweep_failed", err: err.message }, "sweep"));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: "serve_draining", signal, active_runs: api.executor.activeCount }, "draining");
+    clearInterval(sweep);
+    await api.drain(config.serve.shutdownGraceMs);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Streams of handed-off runs have ended; idle keep-alive sockets must not hold the exit.
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
+    await keel.close();
+    logger.info({ event: "serve_stopped" }, "stopped");
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof KeelError ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err);
+  process.stderr.write(`keel serve: ${message}\n`);
+  process.exit(1);
+});

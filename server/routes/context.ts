@@ -1,0 +1,20 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Pool } from "pg";
+import type { KeelConfig } from "../../runtime/config.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { Assistant } from "../assistants.js";
+import type { RunExecutor } from "../executor.js";
+
+/** What the route modules share. */
+export interface RouteDeps {
+  pool: Pool;
+  saver: BaseCheckpointSaver;
+  executor: RunExecutor;
+  /** The in-process LangGraph API engine: state and history are read through it, runs execute in it. */
+  engine: { request(path: string, init?: RequestInit): Response | Promise<Response> };
+  assistants: readonly Assistant[];
+  logger: Logger;
+  limits: KeelConfig["limits"];
+  /** How often join/wait poll a run that executes on another replica. */
+  pollMs: number;
+}

@@ -1,0 +1,177 @@
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { findAssistant } from "../assistants.js";
+import { ApiError } from "../errors.js";
+import { errorValues, type Execution } from "../executor.js";
+import { isUuid, readJson, type Env } from "../http.js";
+import { parseRunCreate } from "../run-request.js";
+import { formatSse, type SseEvent } from "../sse.js";
+import { ACTIVE_RUN_STATUSES, insertThread, listRuns, requestCancel, runOfThread, type RunRow } from "../store.js";
+import type { RouteDeps } from "./context.js";
+import { parseBody, requireThread, stateOf } from "./threads.js";
+
+export const runJson = (run: RunRow) => ({
+  run_id: run.run_id,
+  thread_id: run.thread_id,
+  assistant_id: run.assistant_id,
+  status: run.status,
+  metadata: run.metadata,
+  multitask_strategy: "reject",
+  created_at: run.created_at.toISOString(),
+  updated_at: run.updated_at.toISOString(),
+  ...(run.error ? { error: run.error } : {}),
+});
+
+/** The SSE events a client asked for: `values` is always produced internally, but only sent if wanted. */
+function wanted(execution: Execution, event: SseEvent): boolean {
+  if (event.event !== "values") return true;
+  return execution.clientModes.includes("values") || execution.clientModes.includes("messages");
+}
+
+function sseResponse(execution: Execution, headers: Record<string, string>, onDisconnect: () => void): Response {
+  const encoder = new TextEncoder();
+  let unsubscribe = () => undefined as unknown;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      unsubscribe = execution.subscribe((event) => {
+        try {
+          if (event === null) controller.close();
+          else if (wanted(execution, event)) controller.enqueue(encoder.encode(formatSse(event)));
+        } catch {
+          // The client is gone; the run goes on (or is cancelled by onDisconnect).
+        }
+      });
+    },
+    cancel() {
+      unsubscribe();
+      onDisconnect();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers },
+  });
+}
+
+export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
+  /** Validates, creates the thread when asked to, and starts the run on this replica. */
+  const startRun = async (c: Context<Env>) => {
+    const principal = c.get("principal");
+    const threadId = c.req.param("thread_id") ?? "";
+    const { request, kwargs } = parseRunCreate(await readJson(c), deps.limits.maxInputChars);
+    const assistant = findAssistant(deps.assistants, request.assistant_id);
+    if (!assistant) throw new ApiError(404, "assistant_not_found", `Assistant ${request.assistant_id} not found`);
+    if (request.if_not_exists === "create" && isUuid(threadId)) {
+      await insertThread(deps.pool, { threadId, ownerId: principal.userId, metadata: {} });
+    }
+    await requireThread(deps, threadId, principal.userId);
+    const { run, execution } = await deps.executor.start({
+      threadId,
+      ownerId: principal.userId,
+      assistantId: assistant.assistant_id,
+      kwargs: { ...kwargs, role: principal.role },
+      metadata: request.metadata ?? {},
+    });
+    c.header("content-location", `/threads/${threadId}/runs/${run.run_id}`);
+    return { run, execution, onDisconnect: kwargs.on_disconnect };
+  };
+
+  app.post("/threads/:thread_id/runs/stream", async (c) => {
+    const { run, execution, onDisconnect } = await startRun(c);
+    return sseResponse(execution, { "content-location": `/threads/${run.thread_id}/runs/${run.run_id}` }, () => {
+      if (onDisconnect === "cancel") execution.abort("cancel");
+    });
+  });
+
+  app.post("/threads/:thread_id/runs/wait", async (c) => {
+    const { execution } = await startRun(c);
+    const outcome = await execution.done;
+    return c.json((errorValues(outcome.error) ?? outcome.values ?? null) as object);
+  });
+
+  app.post("/threads/:thread_id/runs", async (c) => {
+    const { run } = await startRun(c);
+    return c.json(runJson(run));
+  });
+
+  app.get("/threads/:thread_id/runs", async (c) => {
+    const thread = await requireThread(deps, c.req.param("thread_id"), c.get("principal").userId);
+    const q = parseBody(
+      z.object({
+        limit: z.coerce.number().int().min(1).max(1000).default(10),
+        offset: z.coerce.number().int().min(0).default(0),
+        status: z.enum(["pending", "running", "success", "error", "interrupted"]).optional(),
+      }),
+      c.req.query(),
+    );
+    return c.json((await listRuns(deps.pool, thread.thread_id, q)).map(runJson));
+  });
+
+  /** The caller's run on the caller's thread, or 404. */
+  const requireRun = async (c: Context<Env>): Promise<RunRow> => {
+    const thread = await requireThread(deps, c.req.param("thread_id") ?? "", c.get("principal").userId);
+    const runId = c.req.param("run_id") ?? "";
+    const run = isUuid(runId) ? await runOfThread(deps.pool, runId, thread.thread_id) : undefined;
+    if (!run) throw new ApiError(404, "run_not_found", `Run ${runId} not found`);
+    return run;
+  };
+
+  /** Waits until a run ends, wherever it executes, and returns its final row. */
+  const settled = async (run: RunRow): Promise<RunRow> => {
+    const local = deps.executor.local(run.run_id);
+    if (local) await local.done;
+    let row = run;
+    while (ACTIVE_RUN_STATUSES.includes(row.status)) {
+      await new Promise((r) => setTimeout(r, deps.pollMs));
+      row = (await runOfThread(deps.pool, run.run_id, run.thread_id)) ?? row;
+    }
+    return row;
+  };
+
+  app.get("/threads/:thread_id/runs/:run_id", async (c) => c.json(runJson(await requireRun(c))));
+
+  app.get("/threads/:thread_id/runs/:run_id/join", async (c) => {
+    const run = await settled(await requireRun(c));
+    if (run.error) return c.json(errorValues(run.error)!);
+    return c.json((await stateOf(deps, run.thread_id)).values as object);
+  });
+
+  app.get("/threads/:thread_id/runs/:run_id/stream", async (c) => {
+    const run = await requireRun(c);
+    const local = deps.executor.local(run.run_id);
+    if (local) return sseResponse(local, {}, () => undefined);
+    // Executing elsewhere or finished: report its end state once it has one.
+    const finished = await settled(run);
+    const events = [formatSse({ event: "metadata", data: JSON.stringify({ run_id: run.run_id }) })];
+    events.push(
+      finished.error
+        ? formatSse({ event: "error", data: JSON.stringify(finished.error) })
+        : formatSse({ event: "values", data: JSON.stringify((await stateOf(deps, run.thread_id)).values) }),
+    );
+    return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+  });
+
+  app.post("/threads/:thread_id/runs/:run_id/cancel", async (c) => {
+    const run = await requireRun(c);
+    const q = parseBody(
+      z.object({
+        wait: z.enum(["0", "1", "true", "false"]).optional(),
+        action: z.enum(["interrupt", "rollback"]).default("interrupt"),
+      }),
+      c.req.query(),
+    );
+    if (q.action === "rollback") throw new ApiError(422, "not_supported", "Only action=interrupt is supported.");
+    if (!(await requestCancel(deps.pool, run.run_id))) {
+      throw new ApiError(
+        409,
+        "run_not_active",
+        `Run ${run.run_id} is ${run.status}; only active runs can be cancelled.`,
+      );
+    }
+    deps.executor.cancelLocal(run.run_id);
+    if (q.wait === "1" || q.wait === "true") {
+      await settled(run);
+      return c.body(null, 204);
+    }
+    return c.body(null, 202);
+  });
+}
