@@ -7,6 +7,8 @@ import type { HITLRequest, HITLResponse } from "../nodes/approval-schema.js";
 import { messageText } from "../nodes/text.js";
 import { KeelError } from "../runtime/errors.js";
 import type { Budget } from "../runtime/budget.js";
+import type { Logger } from "../runtime/logger.js";
+import { createStepLogger } from "../runtime/step-log.js";
 import type { Usage } from "../runtime/usage.js";
 import type { ToolResult } from "../tools/types.js";
 
@@ -39,11 +41,38 @@ export type TurnOutcome =
 /** A new user message, or the human's decisions for a paused run. */
 export type TurnInput = { message: string } | { resume: HITLResponse };
 
+/**
+ * A run's callbacks: the step logger (one log line per node) and, given a `Tracing`, its tracer
+ * when tracing is on. Pass the tracer here rather than nowhere: with a LangChainTracer present,
+ * LangChain adds no default tracer of its own, which would send unredacted payloads.
+ */
+export function runCallbacks(
+  logger: Logger,
+  tracing?: { callbacks: readonly BaseCallbackHandler[] },
+): BaseCallbackHandler[] {
+  return [createStepLogger(logger), ...(tracing?.callbacks ?? [])];
+}
+
+/** How a run is named, tagged and described in traces and in every step's callback metadata. */
+export function traceMetadata(caller: Pick<TurnCaller, "threadId" | "userId" | "role">): {
+  runName: string;
+  tags: string[];
+  metadata: { thread_id: string; user_id: string; role: TurnCaller["role"] };
+} {
+  return {
+    runName: "keel-turn",
+    tags: ["keel", caller.role],
+    metadata: { thread_id: caller.threadId, user_id: caller.userId, role: caller.role },
+  };
+}
+
 /** Runs one turn to its end or to an approval pause, streaming tokens and tool activity. */
 export interface TurnOptions {
   events?: TurnEvents;
   signal?: AbortSignal;
-  /** Run callbacks, e.g. the redacting LangSmith tracer. */
+  /** The redacting logger: every node execution then logs one `step` line through it. */
+  logger?: Logger;
+  /** More run callbacks, e.g. the redacting LangSmith tracer (`tracing.callbacks`). */
   callbacks?: BaseCallbackHandler[];
 }
 
@@ -51,7 +80,7 @@ export async function runTurn(
   agent: Agent,
   input: TurnInput,
   caller: TurnCaller,
-  { events = {}, signal, callbacks }: TurnOptions = {},
+  { events = {}, signal, logger, callbacks = [] }: TurnOptions = {},
 ): Promise<TurnOutcome> {
   const config = {
     configurable: { thread_id: caller.threadId },
@@ -60,15 +89,11 @@ export async function runTurn(
   const options = {
     ...config,
     streamMode: ["messages", "updates"] as ("messages" | "updates")[],
+    // Every step is on disk before the next begins: a killed process loses at most the step in flight.
+    durability: "sync" as const,
     signal,
-    ...(callbacks?.length
-      ? {
-          callbacks,
-          runName: "keel-turn",
-          tags: ["keel"],
-          metadata: { thread_id: caller.threadId, user_id: caller.userId, role: caller.role },
-        }
-      : {}),
+    callbacks: logger ? runCallbacks(logger, { callbacks }) : callbacks,
+    ...traceMetadata(caller),
   };
   const stream =
     "message" in input

@@ -163,12 +163,13 @@ async function turnWithApprovals(
             `\n  ← ${name} ${result.ok ? `ok ${JSON.stringify(result.data)}` : `${result.error.code}: ${result.error.message}`}`,
           ),
       };
-  const callbacks = keel.tracing.callbacks;
-  let outcome = await runTurn(keel.agent, input, caller, { events, callbacks });
+  // Every node logs a step line; the tracer, when on, also keeps LangChain's unredacted default away.
+  const options = { events, logger: keel.logger, callbacks: keel.tracing.callbacks };
+  let outcome = await runTurn(keel.agent, input, caller, options);
   while (outcome.status === "interrupted" && rl) {
     streamed = false;
     const decisions = await askDecisions(rl, outcome.request, out);
-    outcome = await runTurn(keel.agent, { resume: { decisions } }, caller, { events, callbacks });
+    outcome = await runTurn(keel.agent, { resume: { decisions } }, caller, options);
   }
   if (!quiet) {
     flush();

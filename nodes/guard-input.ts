@@ -49,8 +49,8 @@ export function makeGuardInputNode(deps: AgentDeps) {
       deps.logger.warn(
         {
           event: "input_blocked",
-          threadId: caller.threadId,
-          userId: caller.userId,
+          thread_id: caller.threadId,
+          user_id: caller.userId,
           score: verdict.score,
           reasons: verdict.reasons,
         },
@@ -68,8 +68,8 @@ export function makeGuardInputNode(deps: AgentDeps) {
       deps.logger.warn(
         {
           event: "input_flagged",
-          threadId: caller.threadId,
-          userId: caller.userId,
+          thread_id: caller.threadId,
+          user_id: caller.userId,
           score: verdict.score,
           reasons: verdict.reasons,
         },

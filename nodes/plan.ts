@@ -24,7 +24,7 @@ export function makePlanNode(deps: AgentDeps) {
     });
     if (breach) {
       deps.logger.info(
-        { event: "budget_exhausted", threadId: caller.threadId, userId: caller.userId, ...breach },
+        { event: "budget_exhausted", thread_id: caller.threadId, user_id: caller.userId, ...breach },
         breach.message,
       );
       return { stopReason: breach.reason, error: { code: breach.reason, message: breach.message } };
@@ -35,10 +35,10 @@ export function makePlanNode(deps: AgentDeps) {
       deps.logger.warn(
         {
           event: "user_limit",
-          threadId: caller.threadId,
-          userId: caller.userId,
+          thread_id: caller.threadId,
+          user_id: caller.userId,
           reason: userCheck.reason,
-          retryAt: userCheck.retryAt,
+          retry_at: userCheck.retryAt,
         },
         userCheck.message,
       );
@@ -61,7 +61,10 @@ export function makePlanNode(deps: AgentDeps) {
       const error = isKeelError(err)
         ? { code: err.code, message: err.message }
         : { code: "model_error", message: err instanceof Error ? err.message : String(err) };
-      deps.logger.error({ event: "model_failed", threadId: caller.threadId, ...error }, "model call failed");
+      deps.logger.error(
+        { event: "model_failed", thread_id: caller.threadId, user_id: caller.userId, ...error },
+        "model call failed",
+      );
       const spent = { steps: 1, elapsedMs: performance.now() - started };
       return {
         stopReason: "model_error",
@@ -80,14 +83,14 @@ export function makePlanNode(deps: AgentDeps) {
       {
         event: "model_call",
         node: "plan",
-        threadId: caller.threadId,
-        userId: caller.userId,
+        thread_id: caller.threadId,
+        user_id: caller.userId,
         model,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        costUsd: usage.costUsd,
-        durationMs: Math.round(usage.elapsedMs ?? 0),
-        toolCalls: reply.tool_calls?.length ?? 0,
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cost_usd: usage.costUsd,
+        duration_ms: Math.round(usage.elapsedMs ?? 0),
+        tool_calls: reply.tool_calls?.length ?? 0,
       },
       "model call",
     );

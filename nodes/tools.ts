@@ -22,7 +22,7 @@ export function makeToolsNode(deps: AgentDeps) {
     if (breach) {
       // Every pending call still gets a result, so no call is left unanswered in the history.
       deps.logger.info(
-        { event: "budget_exhausted", threadId: caller.threadId, userId: caller.userId, ...breach },
+        { event: "budget_exhausted", thread_id: caller.threadId, user_id: caller.userId, ...breach },
         breach.message,
       );
       return {
@@ -88,9 +88,9 @@ async function inspectOutputs(
         event: "tool_output_flagged",
         action,
         tool: call.name,
-        callId: call.id,
-        threadId: caller.threadId,
-        userId: caller.userId,
+        call_id: call.id,
+        thread_id: caller.threadId,
+        user_id: caller.userId,
         reasons: verdict.reasons,
       },
       "tool output looks like a prompt injection",

@@ -31,6 +31,14 @@ describe("loadConfig", () => {
     expect(config.identity.role).toBe("member");
   });
 
+  it("treats LangChain's older tracing switches as turning on Keel's redacting tracer", () => {
+    expect(loadConfig({}).tracing.enabled).toBe(false);
+    for (const name of ["LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING"]) {
+      expect(loadConfig({ [name]: "true" }).tracing.enabled, name).toBe(true);
+      expect(loadConfig({ [name]: "false" }).tracing.enabled, name).toBe(false);
+    }
+  });
+
   it("reads typed values and treats empty strings as unset", () => {
     const config = loadConfig({ OPENAI_API_KEY: "sk-x", MAX_STEPS: "3", LANGSMITH_TRACING: "yes", DATABASE_URL: "" });
     expect(config.model.offline).toBe(false);

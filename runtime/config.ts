@@ -269,7 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     tracing: {
-      enabled: e.LANGSMITH_TRACING,
+      enabled: e.LANGSMITH_TRACING || LEGACY_TRACING_FLAGS.some((name) => /^(1|true|yes|on)$/i.test(env[name] ?? "")),
       apiKey: e.LANGSMITH_API_KEY,
       endpoint: e.LANGSMITH_ENDPOINT,
       project: e.LANGSMITH_PROJECT,
@@ -277,6 +277,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
 }
+
+/**
+ * Older names LangChain still honours. Left unread, one of them switches on LangChain's own tracer,
+ * which sends runs unredacted; read here, they switch on Keel's redacting one instead.
+ */
+const LEGACY_TRACING_FLAGS = ["LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING_V2", "LANGCHAIN_TRACING"] as const;
 
 /** 0 means unlimited: the key is left out of the budget. */
 function positive<K extends string>(key: K, value: number): Partial<Record<K, number>> {

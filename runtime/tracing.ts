@@ -1,6 +1,8 @@
-import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import type { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { Client } from "langsmith";
 import type { KeelConfig } from "./config.js";
+import { KeelTracer } from "./keel-tracer.js";
 
 export interface Tracing {
   /** Callbacks for a run's config; LangChain adds no default tracer when one is present. */
@@ -12,8 +14,9 @@ export interface Tracing {
 type KVMap = Record<string, unknown>;
 
 /**
- * LangSmith tracing whose inputs and outputs pass through `redact` before they leave the process.
- * Without tracing enabled it is inert, so callers need no branches.
+ * LangSmith tracing whose inputs, outputs, metadata and error messages pass through `redact`
+ * before they leave the process; root runs end with cost, tokens, stop reason and guard flags in
+ * their metadata. Without tracing enabled it is inert, so callers need no branches.
  */
 export function createTracing(config: KeelConfig["tracing"], redact: (value: unknown) => unknown): Tracing {
   if (!config.enabled) return { callbacks: [], flush: async () => undefined };
@@ -23,8 +26,12 @@ export function createTracing(config: KeelConfig["tracing"], redact: (value: unk
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     hideInputs: hide,
     hideOutputs: hide,
+    // Metadata carries caller ids and whatever callers add.
+    hideMetadata: hide,
+    // Run errors can quote inputs. With the hide functions set, the client uses this for errors only.
+    anonymizer: hide,
   });
-  const tracer = new LangChainTracer({ client, projectName: config.project });
+  const tracer = new KeelTracer({ client, projectName: config.project });
   return {
     callbacks: [tracer],
     flush: async () => {
@@ -33,7 +40,9 @@ export function createTracing(config: KeelConfig["tracing"], redact: (value: unk
         timer = setTimeout(resolve, config.flushTimeoutMs);
         timer.unref();
       });
-      await Promise.race([client.awaitPendingTraceBatches().catch(() => undefined), deadline]);
+      // Callbacks run in the background by default: the last runs' ends may not have reached the client yet.
+      const sent = awaitAllCallbacks().then(() => client.awaitPendingTraceBatches());
+      await Promise.race([sent.catch(() => undefined), deadline]);
       clearTimeout(timer);
     },
   };

@@ -7,7 +7,7 @@ import type { Logger } from "../runtime/logger.js";
 import { assistantsFor } from "./assistants.js";
 import type { Authenticator } from "./auth.js";
 import { embedThreadSaver } from "./embed-threads.js";
-import { ApiError } from "./errors.js";
+import { ApiError, isDatabaseDown } from "./errors.js";
 import { RunExecutor } from "./executor.js";
 import { errorBody, requestLog, requireAuth, type Env } from "./http.js";
 import type { RouteDeps } from "./routes/context.js";
@@ -44,6 +44,9 @@ export function createApiApp(
   // Traced and logged like every Keel run: the callbacks ride on the graph the engine executes.
   const graph = keel.agent.withConfig({
     runName: "keel-turn",
+    // Each step's checkpoint is written before the next step starts, so a process that dies
+    // mid-run loses at most the step in flight; its replacement resumes from there.
+    durability: "sync",
     ...(parts.callbacks?.length ? { callbacks: parts.callbacks as never } : {}),
   });
   const engine = createEmbedServer({
@@ -78,6 +81,14 @@ export function createApiApp(
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       return c.json(errorBody(err), err.status, err.headers);
+    }
+    if (isDatabaseDown(err)) {
+      parts.logger.error(
+        { event: "database_unavailable", request_id: c.get("requestId"), err: err.message },
+        "request failed",
+      );
+      const down = new ApiError(503, "database_unavailable", "The database is unreachable; retry shortly.");
+      return c.json(errorBody(down), 503, { "retry-after": "2" });
     }
     parts.logger.error({ event: "http_error", request_id: c.get("requestId"), err: err.message }, "request failed");
     return c.json({ error: "internal_error", detail: "Internal error; see the server log for this request id." }, 500);

@@ -305,9 +305,10 @@ export class RunExecutor {
         configurable: continuing ? {} : (kwargs.config.configurable ?? {}),
       },
       context: { userId: run.owner_id, role: kwargs.role, ...(kwargs.budget ? { budget: kwargs.budget } : {}) },
+      // `run_id` here is the id step logs and checkpoints carry: this server's, not the engine's own.
       metadata: {
         ...run.metadata,
-        keel_run_id: run.run_id,
+        run_id: run.run_id,
         thread_id: run.thread_id,
         user_id: run.owner_id,
         role: kwargs.role,

@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { startKeel } from "../app/keel.js";
+import { runCallbacks } from "../app/turn.js";
 import { loadConfig } from "../runtime/config.js";
 import { KeelError } from "../runtime/errors.js";
 import { createApiApp } from "./app.js";
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const auth = createAuthenticator(config.auth);
   const keel = await startKeel(config, { log: (line) => process.stderr.write(`${line}\n`) });
   const { logger } = keel;
-  const api = createApiApp(keel, config, { auth, logger, callbacks: keel.tracing.callbacks });
+  const api = createApiApp(keel, config, { auth, logger, callbacks: runCallbacks(logger, keel.tracing) });
   const server = serve({ fetch: api.app.fetch, hostname: config.serve.host, port: config.serve.port });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -74,8 +74,9 @@ export async function startHarness(
     logs,
     logger,
     say: (message, events, signal) =>
-      runTurn(agent, { message }, caller, { events, signal, callbacks: options.callbacks }),
-    decide: (...decisions) => runTurn(agent, { resume: { decisions } }, caller, { callbacks: options.callbacks }),
+      runTurn(agent, { message }, caller, { events, signal, logger, callbacks: options.callbacks }),
+    decide: (...decisions) =>
+      runTurn(agent, { resume: { decisions } }, caller, { logger, callbacks: options.callbacks }),
     outbox: async () =>
       (
         await db.pool.query<{ to_address: string; subject: string; body: string }>(

@@ -190,7 +190,7 @@ describe("tool engine through the graph (fake model over HTTP asks for each call
         event: "tool_refused",
         code: "permission_denied",
         tool: "outbox_send",
-        userId: "tester",
+        user_id: "tester",
         role: "viewer",
         reason: 'Role "viewer" may not use "outbox_send".',
       }),

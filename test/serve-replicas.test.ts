@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
+import { toolResultsIn } from "./harness.js";
+import { outboxOf } from "./sdk-flow.js";
+import { startServe, type ServeProcess } from "./serve-process.js";
+
+/** Two `serve` processes on one database behave as one service, across approvals, kills and drains. */
+let fake: FakeOpenAI;
+let servers: ServeProcess[] = [];
+let hang: { reached: Promise<void>; release: boolean };
+
+/**
+ * Calls the calculator, then (on the model call after the tool) hangs while `hang.release` is false,
+ * so a test can kill or drain the process with the run mid-way, its tool result already checkpointed.
+ */
+const midwayModel: Responder = (request) => {
+  const results = toolResultsIn(request) as { data?: { result?: number } }[];
+  if (results.length === 0) return callTool("calculator", { expression: "12*7" });
+  if (!hang.release) {
+    signalReached();
+    return { fault: "hang" };
+  }
+  return say(`The answer is ${results[0]?.data?.result}.`);
+};
+let signalReached = () => undefined as void;
+const armHang = () => {
+  hang = { reached: new Promise<void>((r) => (signalReached = r)), release: false };
+};
+
+const modelEnv = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: fake.baseUrl, MODEL_MAX_RETRIES: "0" });
+const start = async (env: Record<string, string> = {}) => {
+  const s = await startServe(env);
+  servers.push(s);
+  return s;
+};
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ responder: midwayModel });
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.stop("SIGKILL")));
+  servers = [];
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+type Values = { messages: { type: string; content: unknown }[]; stopReason: string | null };
+
+describe("replicas on one database", () => {
+  it("a run paused for approval on one replica is resumed on the other", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const thread = await a.client().threads.create();
+    await a.client().runs.wait(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "send a note to finn@example.com saying replicas" }] },
+    });
+    expect((await b.client().threads.get(thread.thread_id)).status).toBe("interrupted");
+    const resumed = (await b.client().runs.wait(thread.thread_id, "agent", {
+      command: { resume: { decisions: [{ type: "approve" }] } },
+    })) as Values;
+    expect(String(resumed.messages.at(-1)?.content)).toContain("queued");
+    expect(await outboxOf(thread.thread_id)).toEqual(["finn@example.com"]);
+    // Both replicas read the same thread and history.
+    const [fromA, fromB] = await Promise.all([
+      a.client().threads.getHistory(thread.thread_id),
+      b.client().threads.getHistory(thread.thread_id),
+    ]);
+    expect(fromA.map((h) => h.checkpoint.checkpoint_id)).toEqual(fromB.map((h) => h.checkpoint.checkpoint_id));
+  });
+
+  it("a run killed with SIGKILL mid-way resumes from its last checkpoint after restart; nothing is lost", async () => {
+    armHang();
+    fake.requests.length = 0;
+    const a = await start(modelEnv());
+    const thread = await a.client().threads.create();
+    const run = await a.client().runs.create(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+    });
+    await hang.reached;
+    a.child.kill("SIGKILL");
+    expect((await a.exited).signal).toBe("SIGKILL");
+    expect(fake.requests).toHaveLength(2);
+    hang.release = true;
+    const b = await start(modelEnv());
+    const joined = (await b.client().runs.join(thread.thread_id, run.run_id)) as Values;
+    expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
+    const after = await b.client().runs.get(thread.thread_id, run.run_id);
+    expect(after.status).toBe("success");
+    // Resumed, not restarted: one more model call, which already carried the pre-kill tool result.
+    expect(fake.requests).toHaveLength(3);
+    expect(toolResultsIn(fake.requests[2]!)).toEqual([{ ok: true, data: { expression: "12*7", result: 84 } }]);
+    const state = await b.client().threads.getState<Values>(thread.thread_id);
+    expect(state.values.messages.filter((m) => m.type === "human").map((m) => m.content)).toEqual([
+      "what is 12*7? use the calculator",
+    ]);
+    expect(state.values.messages.filter((m) => m.type === "tool")).toHaveLength(1);
+    expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === run.run_id)).toBe(true);
+  });
+
+  it("SIGTERM drains: the process exits cleanly and another replica finishes its run", async () => {
+    armHang();
+    const a = await start({ ...modelEnv(), SERVE_SHUTDOWN_GRACE_MS: "300" });
+    const b = await start(modelEnv());
+    const thread = await a.client().threads.create();
+    const run = await a.client().runs.create(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+    });
+    await hang.reached;
+    hang.release = true;
+    const started = Date.now();
+    expect(await a.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(a.logLines().map((l) => l.event)).toEqual(expect.arrayContaining(["serve_draining", "serve_stopped"]));
+    const joined = (await b.client().runs.join(thread.thread_id, run.run_id)) as Values;
+    expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
+    expect((await b.client().runs.get(thread.thread_id, run.run_id)).status).toBe("success");
+    expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === run.run_id)).toBe(true);
+  });
+});
