@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
 import { toolResultsIn } from "./harness.js";
 import { outboxOf } from "./sdk-flow.js";
@@ -115,5 +116,29 @@ describe("replicas on one database", () => {
     expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
     expect((await b.client().runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === run.run_id)).toBe(true);
+  });
+
+  it("a run that keeps killing its process is failed after three attempts, not resumed forever", async () => {
+    const a = await start(modelEnv());
+    const thread = await a.client().threads.create();
+    const runId = crypto.randomUUID();
+    const modelCalls = fake.requests.length;
+    const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
+    try {
+      // As a run looks after its third process died mid-way: active, and nobody holds its lock.
+      await pool.query(
+        `INSERT INTO keel_runs (run_id, thread_id, owner_id, assistant_id, status, kwargs, attempt)
+         VALUES ($1, $2, 'alice', 'agent', 'running', $3, 3)`,
+        [runId, thread.thread_id, { input: { messages: [{ role: "user", content: "hi" }] }, role: "member" }],
+      );
+      const run = await a.client().runs.join(thread.thread_id, runId);
+      expect(run).toEqual({
+        __error__: { error: "run_failed", message: expect.stringContaining("3 attempts") as string },
+      });
+      expect((await a.client().runs.get(thread.thread_id, runId)).status).toBe("error");
+      expect(fake.requests.length).toBe(modelCalls);
+    } finally {
+      await pool.end();
+    }
   });
 });
