@@ -68,4 +68,27 @@ describe("npm run serve through @langchain/langgraph-sdk", () => {
     });
     expect(JSON.stringify(next)).toContain("10");
   });
+
+  it("streams in messages mode and lets a second client join a background run's stream", async () => {
+    const client = serve.client();
+    const thread = await client.threads.create();
+    const events = new Set<string>();
+    for await (const part of client.runs.stream(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "what is 9*9?" }] },
+      streamMode: "messages",
+    })) {
+      events.add(part.event);
+    }
+    expect([...events]).toEqual(expect.arrayContaining(["metadata", "messages/partial", "messages/complete"]));
+
+    const run = await client.runs.create(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: "what is 8*8?" }] },
+      streamMode: ["values"],
+    });
+    let last: { messages: { content: unknown }[] } | undefined;
+    for await (const part of client.runs.joinStream(thread.thread_id, run.run_id)) {
+      if (part.event === "values") last = part.data as typeof last;
+    }
+    expect(String(last?.messages.at(-1)?.content)).toContain("64");
+  });
 });
