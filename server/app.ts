@@ -1,3 +1,4 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createEmbedServer } from "@langchain/langgraph-api/experimental/embed";
@@ -35,7 +36,7 @@ export interface ApiApp {
 export function createApiApp(
   keel: Pick<Keel, "agent" | "database" | "tracing">,
   config: Pick<KeelConfig, "serve" | "limits">,
-  parts: { auth: Authenticator; logger: Logger; callbacks?: unknown[]; pollMs?: number },
+  parts: { auth: Authenticator; logger: Logger; callbacks?: BaseCallbackHandler[]; pollMs?: number },
 ): ApiApp {
   const { pool, saver } = keel.database;
   const connectionString = pool.options.connectionString;
@@ -47,7 +48,7 @@ export function createApiApp(
     // Each step's checkpoint is written before the next step starts, so a process that dies
     // mid-run loses at most the step in flight; its replacement resumes from there.
     durability: "sync",
-    ...(parts.callbacks?.length ? { callbacks: parts.callbacks as never } : {}),
+    ...(parts.callbacks?.length ? { callbacks: parts.callbacks } : {}),
   });
   const engine = createEmbedServer({
     graph: { [GRAPH_ID]: graph as never },

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
+import type { z } from "zod";
+import { formatIssues } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Authenticator, Principal } from "./auth.js";
 import { ApiError } from "./errors.js";
@@ -22,6 +24,13 @@ export async function readJson(c: Context): Promise<unknown> {
   } catch {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
+}
+
+/** Validates a parsed body or query: 422 naming every bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ApiError(422, "invalid_request", formatIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 export function errorBody(err: ApiError): { error: string; detail: string } {

@@ -1,10 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { readJson, type Env } from "../http.js";
+import { parseBody, readJson, type Env } from "../http.js";
 import { findAssistant } from "../assistants.js";
 import type { RouteDeps } from "./context.js";
-import { parseBody } from "./threads.js";
 
 /** Assistants (one per graph, read-only) and the graph drawing the SDK and Studio ask for. */
 export function assistantRoutes(app: Hono<Env>, deps: RouteDeps & { graphJson: () => Promise<unknown> }): void {

@@ -3,12 +3,12 @@ import { z } from "zod";
 import { findAssistant } from "../assistants.js";
 import { ApiError } from "../errors.js";
 import { errorValues, type Execution } from "../executor.js";
-import { isUuid, readJson, type Env } from "../http.js";
+import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import { parseRunCreate } from "../run-request.js";
 import { formatSse, type SseEvent } from "../sse.js";
 import { ACTIVE_RUN_STATUSES, insertThread, listRuns, requestCancel, runOfThread, type RunRow } from "../store.js";
 import type { RouteDeps } from "./context.js";
-import { parseBody, requireThread, stateOf } from "./threads.js";
+import { requireThread, stateOf } from "./threads.js";
 
 export const runJson = (run: RunRow) => ({
   run_id: run.run_id,

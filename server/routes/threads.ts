@@ -1,8 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { formatIssues } from "../../runtime/errors.js";
 import { ApiError, threadNotFound } from "../errors.js";
-import { isUuid, readJson, type Env } from "../http.js";
+import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import {
   activeRunOfThread,
   deleteThreadRow,
@@ -30,12 +29,6 @@ const SearchSchema = z.object({
   sort_by: z.enum(["created_at", "updated_at"]).default("created_at"),
   sort_order: z.enum(["asc", "desc"]).default("desc"),
 });
-
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ApiError(422, "invalid_request", formatIssues(parsed.error.issues));
-  return parsed.data;
-}
 
 interface EngineState {
   values: unknown;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "./errors.js";
+import { parseRunCreate } from "./run-request.js";
+
+const user = (content: string) => ({ messages: [{ role: "user", content }] });
+const parse = (body: unknown, max = 100) => parseRunCreate(body, max);
+const failure = (body: unknown, max = 100): ApiError => {
+  try {
+    parse(body, max);
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error("expected a refusal");
+};
+
+describe("parseRunCreate", () => {
+  it("keeps what a run needs, with defaults", () => {
+    const { kwargs } = parse({
+      assistant_id: "agent",
+      input: user("hi"),
+      config: { tags: ["t"], configurable: { checkpoint_id: "c1", x: 1 } },
+    });
+    expect(kwargs).toEqual({
+      input: user("hi"),
+      command: undefined,
+      config: { tags: ["t"], configurable: { checkpoint_id: "c1" } },
+      budget: undefined,
+      stream_mode: ["values"],
+      stream_subgraphs: false,
+      interrupt_before: undefined,
+      interrupt_after: undefined,
+      on_disconnect: "continue",
+    });
+    expect(
+      parse({ assistant_id: "agent", command: { resume: { decisions: [] } }, stream_mode: "updates" }).kwargs,
+    ).toMatchObject({
+      input: null,
+      command: { resume: { decisions: [] } },
+      stream_mode: ["updates"],
+    });
+  });
+
+  it("lets a request narrow its budget, and ignores SDK options that change nothing here", () => {
+    const { kwargs } = parse({
+      assistant_id: "agent",
+      input: user("hi"),
+      context: { budget: { steps: 2 } },
+      durability: "sync",
+      feedback_keys: [],
+    });
+    expect(kwargs.budget).toEqual({ steps: 2 });
+  });
+
+  it("refuses anything but user messages, resume commands and known options", () => {
+    expect(failure({ assistant_id: "agent", input: { messages: [{ role: "assistant", content: "x" }] } }).status).toBe(
+      422,
+    );
+    expect(failure({ assistant_id: "agent", input: { ...user("x"), approvals: {} } }).message).toMatch(/approvals/);
+    expect(failure({ assistant_id: "agent", command: { resume: 1, goto: "tools" } }).message).toMatch(/goto/);
+    expect(failure({ assistant_id: "agent", input: user("x"), command: { resume: 1 } }).message).toMatch(
+      /either input or command/,
+    );
+    expect(failure({ assistant_id: "agent", input: user("x"), context: { role: "admin" } }).message).toMatch(
+      /credentials/,
+    );
+    expect(failure({ assistant_id: "agent", input: user("x"), multitask_strategy: "enqueue" }).message).toMatch(
+      /multitask_strategy/,
+    );
+    expect(failure({ assistant_id: "agent", input: user("x"), webhook: "http://x" }).message).toMatch(/webhooks/);
+    expect(failure({ input: user("x") }).message).toMatch(/assistant_id/);
+  });
+
+  it("counts the characters of new messages, text parts included: 413 over the limit", () => {
+    expect(parse({ assistant_id: "agent", input: user("x".repeat(100)) }).kwargs.input).toBeTruthy();
+    const tooLong = failure({ assistant_id: "agent", input: user("x".repeat(101)) });
+    expect([tooLong.status, tooLong.code]).toEqual([413, "input_too_large"]);
+    const parts = {
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "y".repeat(60) },
+            { type: "text", text: "y".repeat(60) },
+          ],
+        },
+      ],
+    };
+    expect(failure({ assistant_id: "agent", input: parts }).status).toBe(413);
+  });
+});
