@@ -1,6 +1,6 @@
 import { PRIORITY, type Candidate, type Emit } from "./candidate.js";
 import { at, isDigit, isWordChar } from "./chars.js";
-import { luhnValid } from "./checksum.js";
+import { luhnOverRanges } from "./checksum.js";
 import type { TextIndex } from "./text-index.js";
 
 // The longest layout, 4-4-4-4-3, has five groups.
@@ -33,14 +33,15 @@ function readGroups(text: string, start: number): number {
   let sep = -1;
   let i = start;
   let k = 0;
+  const n = text.length;
   for (;;) {
     bounds[2 * k] = i;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
     bounds[2 * k + 1] = i;
     k++;
-    if (k === MAX_GROUPS) return k;
-    const c = at(text, i);
-    if (!((c === 32 || c === 45) && (sep === -1 || sep === c) && isDigit(at(text, i + 1)))) return k;
+    if (k === MAX_GROUPS || i + 1 >= n) return k;
+    const c = text.charCodeAt(i);
+    if (!((c === 32 || c === 45) && (sep === -1 || sep === c) && isDigit(text.charCodeAt(i + 1)))) return k;
     sep = c;
     i++;
   }
@@ -48,7 +49,7 @@ function readGroups(text: string, start: number): number {
 
 function leftBoundaryOk(text: string, start: number): boolean {
   const p = at(text, start - 1);
-  if (p === -1) return true;
+  if (p === -1 || p === 32) return true; // a space, the common case, needs no further test
   if (isWordChar(p)) return false;
   // "12-4111…" or "1.4111…": the digits continue a bigger number.
   return !((p === 45 || p === 46 || p === 47) && isDigit(at(text, start - 2)));
@@ -64,9 +65,7 @@ function bestCard(text: string, count: number): Candidate | undefined {
     const start = bounds[0] ?? 0;
     const end = bounds[2 * k - 1] ?? 0;
     if (k === count && !rightBoundaryOk(text, end)) return undefined;
-    let digits = "";
-    for (let g = 0; g < k; g++) digits += text.slice(bounds[2 * g], bounds[2 * g + 1]);
-    const valid = luhnValid(digits) && issuerMatches(text, start, digits.length);
+    const valid = luhnOverRanges(text, bounds, k) === true && issuerMatches(text, start, total(k));
     return { start, end, type: "CREDIT_CARD", priority: PRIORITY.checksummed, blocker: !valid };
   }
   return undefined;

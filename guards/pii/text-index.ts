@@ -33,12 +33,14 @@ export class RunList {
  * - digit runs (cards, phones, SSNs, IPv4), found with a native regex search;
  * - long runs of token characters that contain a digit or an underscore (where API keys and
  *   tokens live: random keys of 16+ characters practically always contain a digit, and the
- *   letters-only formats have an underscore in their prefix), grown outwards from those seeds.
- * Both lists are flat arrays of [start, end) pairs in text order.
+ *   letters-only formats have an underscore in their prefix), grown outwards from those seeds;
+ * - the stretches of 40+ base64 characters inside those runs (encoded keys and files).
+ * All lists are flat arrays of [start, end) pairs in text order, computed on first use.
  */
 export class TextIndex {
   private digits: RunList | undefined;
   private tokens: RunList | undefined;
+  private base64: RunList | undefined;
 
   constructor(readonly text: string) {}
 
@@ -71,7 +73,44 @@ export class TextIndex {
     }
     return (this.tokens = runs);
   }
+
+  /**
+   * Stretches of 40+ standard base64 characters ("A–Z a–z 0–9 + /", padding excluded) inside the
+   * token runs: where encoded files and base64 tokens live. Each run is probed every 40th
+   * character, so text that is not base64 is mostly skipped unread.
+   */
+  base64Stretches(): RunList {
+    if (this.base64) return this.base64;
+    const stretches = new RunList();
+    const { text } = this;
+    const { data: runs, length: count } = this.tokenRuns();
+    for (let r = 0; r < count; r += 2) {
+      const to = runs[r + 1] ?? 0;
+      let s = runs[r] ?? 0;
+      while (s + MIN_BASE64_STRETCH <= to) {
+        const probe = s + MIN_BASE64_STRETCH - 1;
+        if (!isBase64Char(text.charCodeAt(probe))) {
+          s = probe + 1;
+          continue;
+        }
+        let b = probe;
+        while (b > s && isBase64Char(text.charCodeAt(b - 1))) b--;
+        // The end: a native search for the next other character (a run always ends with one).
+        NOT_BASE64.lastIndex = probe + 1;
+        const e = NOT_BASE64.test(text) ? NOT_BASE64.lastIndex - 1 : text.length;
+        if (e - b >= MIN_BASE64_STRETCH) stretches.push(b, e);
+        s = e + 1;
+      }
+    }
+    return (this.base64 = stretches);
+  }
 }
+
+const MIN_BASE64_STRETCH = 40;
+const BASE64_CHAR = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") BASE64_CHAR[ch.charCodeAt(0)] = 1;
+const isBase64Char = (c: number): boolean => c < 128 && BASE64_CHAR[c] === 1;
+const NOT_BASE64 = /[^A-Za-z0-9+/]/g;
 
 /**
  * Digit runs. A native `test` loop is fastest while runs are sparse (ordinary text); once they

@@ -4,6 +4,12 @@
 export type CharTest = (c: number) => boolean;
 
 export function alphabet(spec: string): CharTest {
+  const table = alphabetTable(spec);
+  return (c: number) => c >= 0 && c < 128 && table[c] === 1;
+}
+
+/** The lookup table behind `alphabet`: 1 for each ASCII code unit in the class. */
+export function alphabetTable(spec: string): Uint8Array {
   const table = new Uint8Array(128);
   for (let i = 0; i < spec.length; i++) {
     const a = spec.charCodeAt(i);
@@ -15,7 +21,7 @@ export function alphabet(spec: string): CharTest {
       table[a] = 1;
     }
   }
-  return (c: number) => c >= 0 && c < 128 && table[c] === 1;
+  return table;
 }
 
 /** Characters that glue onto a token: a token cannot start right after one. */

@@ -22,6 +22,18 @@ describe("SECRET: values of secret-named fields", () => {
     [`https://api.example.com/v1?token=${key}&page=2`, key],
     ['val password: String = "exord13Paw64"', "exord13Paw64"],
     ['setopt(curl, CURLOPT_PASSWORD, "KiASRCRiGFLPDiIdZZLB");', "KiASRCRiGFLPDiIdZZLB"],
+    // Misspelt and abbreviated names.
+    ['if pasword == "Wq7xLp2m": login()', "Wq7xLp2m"],
+    ["db_passwrod: Wq7xLp2m", "Wq7xLp2m"],
+    ["PSSWRD:=Wq7xLp2m", "Wq7xLp2m"],
+    // Escaped layouts: JSON holding code, JSON nested in JSON.
+    ['"#define\\tpassword\\t\\"Wq7xLp2m\\""', "Wq7xLp2m"],
+    [String.raw`log = "{\\\"api_secret\\\":\\\"Wq7xLp2mZ81k\\\"}"`, "Wq7xLp2mZ81k"],
+    // Macros take their bare value; prose names the account.
+    [`%define token ${key}`, key],
+    ["The password for admin: Wq7xLp2m", "Wq7xLp2m"],
+    // A field named like metadata still holds unmistakable key material.
+    [`secret_path = "${key}"`, key],
   ])("finds the value in %j", (text, value) => {
     expect(secrets(text)).toEqual([value]);
   });
@@ -40,6 +52,10 @@ describe("SECRET: values of secret-named fields", () => {
     ["word-like values under a secret name", 'api_secret = "my-client-password"'],
     ["short values under a bare key", 'key: "abc123", "key":"attached_file_0"'],
     ["numeric constants", 'password = "0x1f2e3d4c"'],
+    ["metadata under a describing name", 'secret_path = "/etc/app/secrets/db.json", token_type = "Bearer"'],
+    ["an id under a describing name", 'secret_id = "6f1c2a9e-4b7d-4e0a-9c1f-2d3b4a5c6d7e"'],
+    ["macros without a secret value", "#define CURLOPT_PASSWORD 3\n#define PASSWORD 0x0dead1beef7cafe2"],
+    ["the password for a group, then prose", "Reset the password for all users: see the wiki"],
   ])("ignores %s", (_name, text) => {
     expect(secrets(text)).toEqual([]);
   });

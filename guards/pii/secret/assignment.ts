@@ -1,6 +1,7 @@
 import { PRIORITY, type Emit } from "../candidate.js";
 import { at, isAsciiAlnum, isSpaceOrTab } from "../chars.js";
-import { classifyName, KEY_QUALIFIERS, SEED, type NameTier } from "./names.js";
+import { readCodeValue, type CodeValue } from "./code-values.js";
+import { KEY_QUALIFIERS, nameTier, SEED, type NameTier } from "./names.js";
 import { readValue, type Value } from "./quoted.js";
 import {
   charClasses,
@@ -8,6 +9,7 @@ import {
   isHexConstant,
   isPlaceholder,
   looksIllustrative,
+  looksLikeKeyMaterial,
   looksRandom,
   sampleOf,
   wordCount,
@@ -26,6 +28,9 @@ const SQL_BEFORE_PASSWORD = /(?:^|\s)(?:with|login|encrypted|unencrypted)\s+$/i;
 const IDENTIFIED = /\s+(?:with\s+['"`]?\w+['"`]?\s+)?(?:by|as)\s+/iy;
 const TYPE_ANNOTATION = /^[A-Za-z_][\w.<>[\]?]*$/;
 const DECLARATION = /\b(?:const|let|var|val|final|auto|local|my|export)\s+$/;
+const FOR_ACCOUNT = /for[ \t]{1,4}[\w.@-]{1,64}[ \t]{0,4}(?=[:=])/y;
+/** A C, NASM or RPM macro definition right before the name: its value is written bare. */
+const MACRO = /(?:^|\s)[#%](?:define|global)[ \t]+$/;
 
 /**
  * Values assigned to fields named like secrets: `password = "…"`, `api_key: …`, `SECRET_TOKEN=…`,
@@ -74,14 +79,20 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
   const openLiteral = quotedName && k === nameEnd ? text.charCodeAt(nameStart - 1) : -1;
   if (at(text, k) === 93 /* ] */) k++; // config["password"] = …
   const gapStart = k;
-  while (k < text.length && k - gapStart < MAX_GAP && isSpaceOrTab(text.charCodeAt(k))) k++;
+  k = skipGap(text, k);
   const gap = k > gapStart;
+  // "password for admin: …": the account between the name and its value.
+  const forAccount = gap && at(text, k) === 102 /* f */ && accountAt(text, k);
+  if (forAccount) k = forAccount;
   const next = at(text, k);
   const cliFlag = name.startsWith("-");
-  if (!SEPARATOR_START.has(next) && !(gap && (cliFlag || isAsciiAlnum(next)))) return undefined;
+  const opensValue = gap && (cliFlag || isAsciiAlnum(next) || next === 123 /* { */ || escapedQuoteAt(text, k));
+  if (!SEPARATOR_START.has(next) && !opensValue) return undefined;
 
-  let tier = classifyName(name);
-  if (!tier) return undefined;
+  const named = nameTier(name);
+  if (!named) return undefined;
+  let { tier } = named;
+  if (forAccount && tier !== "password") return undefined;
   if (tier === "key" && KEY_QUALIFIERS.has(wordBefore(text, nameStart).toLowerCase())) tier = "secret";
 
   let sep: string | undefined;
@@ -92,28 +103,38 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
     }
   }
   let value: Value | undefined;
+  let code: CodeValue | undefined;
   if (sep !== undefined && !(sep === ":" && (at(text, k + 1) === 58 || text.startsWith("//", k + 1)))) {
     if (at(text, k + sep.length) === openLiteral) return undefined;
-    value = readValue(text, skipSpaces(text, k + sep.length));
-    if (value && !value.quoted && sep === ":") value = afterTypeAnnotation(text, value);
+    const from = skipSpaces(text, k + sep.length);
+    code = readCodeValue(text, from);
+    value = code?.value ?? readValue(text, from);
+    if (!code && value && !value.quoted && sep === ":") value = afterTypeAnnotation(text, value);
   } else if (next === 44 /* , */ && (!quotedName || firstArgument(text, nameStart))) {
     // setopt(curl, CURLOPT_PASSWORD, "…"), define('PASSWORD', '…'), getenv("TOKEN", "…"): the
     // quoted argument after a name-like one.
     const v = readValue(text, skipSpaces(text, k + 1));
     value = v?.quoted ? v : undefined;
   } else if (gap) {
-    const v = readValue(text, k);
+    code = readCodeValue(text, k);
+    const v = code?.value ?? readValue(text, k);
+    const before = text.slice(Math.max(0, nameStart - 24), nameStart);
     // SQL's bare form ("… WITH LOGIN PASSWORD s3cr3t;") is written in upper case.
-    const sqlUnquoted =
-      name === "PASSWORD" && SQL_BEFORE_PASSWORD.test(text.slice(Math.max(0, nameStart - 24), nameStart));
-    // `--password …` takes the next word; `#define PASSWORD "…"` and SQL take a quoted one.
-    if (v && (cliFlag || v.quoted || sqlUnquoted) && tier !== "key") value = v;
+    const sqlUnquoted = name === "PASSWORD" && SQL_BEFORE_PASSWORD.test(before);
+    // `--password …` takes the next word; `#define PASSWORD "…"` and SQL take a quoted one; a
+    // macro (`#define TOKEN 4b9a…`, `%global pw …`) takes its bare value.
+    const bare = cliFlag || sqlUnquoted || code !== undefined || MACRO.test(before);
+    if (v && (bare || v.quoted) && tier !== "key") value = v;
   }
   if (!value) return undefined;
+  if (code?.kind === "bytes") return { ...value, accepted: tier !== "key" };
   // `const password = readSecret()`: in a declaration, a bare value is an expression, not a literal.
   if (!value.quoted && DECLARATION.test(text.slice(Math.max(0, nameStart - 12), nameStart))) return undefined;
   if (tier === "secret" && /auth|bearer/i.test(name)) value = skipAuthScheme(text, value) ?? value;
-  return { ...value, accepted: acceptable(text.slice(value.start, value.end), tier, name, value.quoted) };
+  const raw = text.slice(value.start, value.end);
+  // A field that describes its secret ("secret_path") is reported only for unmistakable key material.
+  if (named.described) return { ...value, accepted: tier !== "key" && looksLikeKeyMaterial(raw) };
+  return { ...value, accepted: acceptable(raw, tier, name, value.quoted) };
 }
 
 function acceptable(value: string, tier: NameTier, name: string, quoted = true): boolean {
@@ -177,6 +198,34 @@ function userOption(text: string, nameEnd: number): Judged | undefined {
   return { ...value, start: colon + 1, accepted: !isPlaceholder(password) && password.length >= 4 };
 }
 
+/**
+ * Spaces and tabs between a name and its value, and their escaped spellings in a string that
+ * holds code ("#define\\tpassword\\t\\"…\\"", as JSON stores a C header).
+ */
+function skipGap(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && j - i < MAX_GAP) {
+    if (isSpaceOrTab(text.charCodeAt(j))) j++;
+    else if (text.charCodeAt(j) === 92 /* \\ */ && at(text, j + 1) === 116 /* t */) j += 2;
+    else break;
+  }
+  return j;
+}
+
+/** Where the separator after "for <account>" is, if `i` starts one ("for admin:", "for jo@x.io ="). */
+function accountAt(text: string, i: number): number | undefined {
+  FOR_ACCOUNT.lastIndex = i;
+  return FOR_ACCOUNT.test(text) ? FOR_ACCOUNT.lastIndex : undefined;
+}
+
+/** A quote escaped with one or more backslashes, as in code and JSON strings. */
+function escapedQuoteAt(text: string, i: number): boolean {
+  let j = i;
+  while (j - i < 8 && at(text, j) === 92) j++;
+  const c = at(text, j);
+  return j > i && (c === 34 || c === 39);
+}
+
 function skipSpaces(text: string, i: number): number {
   let j = i;
   while (j < text.length && j - i < MAX_GAP && isSpaceOrTab(text.charCodeAt(j))) j++;
@@ -226,9 +275,10 @@ function quoteBefore(text: string, i: number): boolean {
 
 function skipQuote(text: string, k: number): number {
   if (text.startsWith("&quot;", k)) return k + 6;
-  if (text.startsWith('\\"', k) || text.startsWith("\\'", k)) return k + 2;
-  const c = at(text, k);
-  return c === 34 || c === 39 || c === 96 ? k + 1 : k;
+  let j = k;
+  while (j - k < 8 && at(text, j) === 92) j++; // an escaped quote: \", \\\"…
+  const c = at(text, j);
+  return c === 34 || c === 39 || (c === 96 && j === k) ? j + 1 : k;
 }
 
 /** The word right before `i`, across one space ("Secret Key", "access key"). */

@@ -21,6 +21,11 @@ describe("SECRET: published token formats", () => {
     ["npm token", token("np", "m_", randomish(36, 12))],
     ["Hugging Face token", token("h", "f_", randomish(34, 13, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))],
     ["Telegram bot token", token("5086", "27689:AA", randomish(33, 14, B64URL))],
+    ["PostHog project key", token("ph", "c_", randomish(43, 131))],
+    ["PostHog personal key", token("ph", "x_", randomish(47, 132))],
+    ["WunderGraph Cosmo key", token("cos", "mo_", randomish(32, 133, "0123456789abcdef"))],
+    ["Salesforce consumer key", token("3M", "VG9", randomish(40, 134), ".", randomish(40, 135))],
+    ["WeChat app id", token("w", "x", randomish(16, 136, "0123456789abcdef"))],
   ];
 
   it.each(cases)("finds a %s in text", (_name, value) => {
@@ -44,6 +49,11 @@ describe("SECRET: published token formats", () => {
       token("sk", "-", "learn-compatible-estimator-wrapper"),
       token("task", "-", randomish(30, 18)),
       token("x", "gh", "p_", randomish(36, 19)),
+      token("w", "x", "123456", randomish(10, 137, "0123456789abcdef")),
+      token("w", "x", "ffff", randomish(12, 138, "0123456789")),
+      token("w", "x", "0123456789abcdef0"),
+      token("cos", "mo_", "abcdef", randomish(26, 139, "0123456789abcdef")),
+      token("ph", "c_", randomish(20, 140)),
     ];
     for (const fake of fakes) expect(secrets(`value ${fake} here`)).toEqual([]);
   });

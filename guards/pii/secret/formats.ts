@@ -1,5 +1,6 @@
 // Published token formats: a literal prefix, then a body of a known alphabet and length. The table
 // is data; `prefixed.ts` does the scanning.
+import { githubChecksumValid } from "./github-checksum.js";
 
 /** Body alphabets. */
 const B62 = "A-Za-z0-9";
@@ -18,6 +19,11 @@ export interface TokenFormat {
   bodyOnly?: boolean;
   /** When set, the body must match this as a whole (shape checks beyond alphabet and length). */
   shape?: RegExp;
+  /**
+   * A checksum the body carries. A body that verifies is reported even when it looks
+   * illustrative; one that does not is judged like any other.
+   */
+  checksum?: (body: string) => boolean;
 }
 
 export const TOKEN_FORMATS: readonly TokenFormat[] = [
@@ -42,7 +48,13 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["hvs.", "hvb.", "hvr."], body: B64URL + ".", min: 24 },
   { prefixes: ["HRKU-"], body: B64URL, min: 30 },
   // Source hosting and registries
-  { prefixes: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], body: B64URL + ".", min: 30, max: 1024 },
+  {
+    prefixes: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    body: B64URL + ".",
+    min: 30,
+    max: 1024,
+    checksum: githubChecksumValid,
+  },
   { prefixes: ["github_pat_"], body: B62 + "_", min: 50 },
   {
     prefixes: ["glpat-", "gloas-", "gldt-", "glrt-", "glrtr-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-"],
@@ -105,7 +117,9 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["squ_", "sqp_", "sqa_"], body: HEX, min: 40 },
   { prefixes: ["sbp_"], body: "a-z0-9_", min: 40 },
   { prefixes: ["pscale_pw_", "pscale_tkn_", "pscale_oauth_"], body: B64URL + ".", min: 32 },
-  { prefixes: ["phx_", "phs_"], body: B62, min: 40 },
+  // PostHog: personal (phx_), project (phc_), feature-flag secure (phs_), and the newer ph?_ kinds.
+  { prefixes: ["phx_", "phs_", "phc_", "pha_", "phr_"], body: B62, min: 40 },
+  { prefixes: ["cosmo_"], body: HEX, min: 32, max: 32 },
   { prefixes: ["dapi"], body: HEX, min: 32, max: 32 },
   { prefixes: ["dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."], body: B62, min: 40 },
   { prefixes: ["dt0c01."], body: "A-Z0-9.", min: 80 },
@@ -127,4 +141,15 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["TlRMTVNTUAA"], body: B64, min: 40 },
   { prefixes: ["eyJrIjoi"], body: B64, min: 40 },
   { prefixes: ["akab-"], body: "a-z0-9-", min: 33, max: 33 },
+  // Salesforce connected-app consumer key.
+  { prefixes: ["3MVG"], body: B62 + "._", min: 40 },
+  // WeChat app id: "wx" + 16 hex. Short, so it must mix letters and digits and not repeat a
+  // character four times in a row (a random id does so with well under 1% probability).
+  {
+    prefixes: ["wx"],
+    body: "0-9a-f",
+    min: 16,
+    max: 16,
+    shape: /^(?=[^a-f]*[a-f])(?=\D*\d)(?!.*(.)\1\1\1)[0-9a-f]{16}$/,
+  },
 ];

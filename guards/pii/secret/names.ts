@@ -7,7 +7,7 @@ export type NameTier = "password" | "secret" | "key";
 
 /** Fragments every secret-like name contains; a native search for them finds the names to judge. */
 export const SEED =
-  /pas|psw|pw|secret|token|auth|cred|key|api|bearer|salt|nonce|signature|jwt|identified|securestring|-u/i;
+  /pas|psw|ssw|pw|secret|token|auth|cred|key|api|bearer|salt|nonce|signature|jwt|identified|securestring|-u/i;
 
 const PASSWORD_SUFFIX = /(?:pa?s{1,2}w(?:o?r)?ds?|passphrase|passcode|pwd)$/;
 const SECRET_SUFFIX =
@@ -27,6 +27,16 @@ const DESCRIBES = new Set(
 );
 
 export function classifyName(rawName: string): NameTier | undefined {
+  const named = nameTier(rawName);
+  return named && !named.described ? named.tier : undefined;
+}
+
+/**
+ * The tier of a name that names a secret, and whether a later segment makes it describe the
+ * secret instead ("password_hint", "secret_path"): such fields usually hold metadata, so callers
+ * only take unmistakable key material from them.
+ */
+export function nameTier(rawName: string): { tier: NameTier; described: boolean } | undefined {
   const segments = rawName
     .replace(/^[-@$]+/, "")
     .split(/[._-]+/)
@@ -38,14 +48,14 @@ export function classifyName(rawName: string): NameTier | undefined {
     // "private_key", "api-key", "SECRET_KEY": the qualifier makes a bare "key" a credential.
     if (tier === "key" && KEY_QUALIFIERS.has((segments[k - 1] ?? "").toLowerCase())) tier = "secret";
     const after = segments.slice(k + 1).map((s) => s.toLowerCase().replace(/\d+$/, ""));
-    return after.some((s) => DESCRIBES.has(s)) ? undefined : tier;
+    return { tier, described: after.some((s) => DESCRIBES.has(s)) };
   }
   return undefined;
 }
 
 function segmentTier(seg: string): NameTier | undefined {
   const low = seg.toLowerCase().replace(/\d+$/, "");
-  if (low === "pw" || low === "pass" || PASSWORD_SUFFIX.test(low)) return "password";
+  if (low === "pw" || low === "pass" || PASSWORD_SUFFIX.test(low) || isPasswordTypo(low)) return "password";
   // All-caps environment names glue words together: MYSQLPASS, DBPASS.
   if (low.length > 4 && low.endsWith("pass") && seg === seg.toUpperCase()) return "password";
   if (SECRET_SUFFIX.test(low)) return "secret";
@@ -55,7 +65,28 @@ function segmentTier(seg: string): NameTier | undefined {
 
 /** Words that, right before a bare "key" ("Secret Key: …", "access key: …"), make it a credential. */
 export const KEY_QUALIFIERS = new Set(
-  "api access secret private auth authentication activation license encryption master signing client session".split(
+  "api access secret private auth authentication activation license encryption master signing client session aes hmac".split(
     " ",
   ),
 );
+
+const PASSWORD = "password";
+
+/**
+ * "password" with one letter left out, added, changed or swapped with its neighbour ("pasword",
+ * "passworsd", "passwrod"): names are typed by people, and a misspelt field still holds the
+ * password. Only words of the right length starting with "p" are compared.
+ */
+export function isPasswordTypo(word: string): boolean {
+  const n = word.length;
+  if (n < 7 || n > 9 || word.charCodeAt(0) !== 112 /* p */) return false;
+  let i = 0;
+  while (i < n && i < PASSWORD.length && word.charCodeAt(i) === PASSWORD.charCodeAt(i)) i++;
+  if (i === n && n === PASSWORD.length) return false; // the word itself
+  const rest = (a: number, b: number) => word.slice(a) === PASSWORD.slice(b);
+  if (n === PASSWORD.length) {
+    const swapped = word.charAt(i) === PASSWORD.charAt(i + 1) && word.charAt(i + 1) === PASSWORD.charAt(i);
+    return rest(i + 1, i + 1) || (swapped && rest(i + 2, i + 2));
+  }
+  return n > PASSWORD.length ? rest(i + 1, i) : rest(i, i + 1);
+}

@@ -1,8 +1,18 @@
 import { PRIORITY, type Emit } from "../candidate.js";
 import { alphabet } from "./alphabet.js";
 
-// Labels of private-key armour. "-----BEGIN PUBLIC KEY-----" and certificates are not secrets.
-const KEY_LABEL = /^(?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|SSH2 ENCRYPTED) )?PRIVATE KEY$|^PGP PRIVATE KEY BLOCK$/;
+// Labels of private-key armour: "PRIVATE KEY" after any algorithm or container words ("RSA",
+// "OPENSSH", "ENCRYPTED", "ED25519"…), and PGP's "PGP PRIVATE KEY BLOCK".
+// "-----BEGIN PUBLIC KEY-----" and certificates are not secrets.
+const KEY_LABEL = /^(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?$/;
+/** Words that say the armour wraps no real key. */
+const NOT_A_KEY = /\b(?:FAKE|EXAMPLE|DUMMY|SAMPLE|EMPTY|PLACEHOLDER)\b/;
+
+/** Whether an armour label names a private key ("BLOCK" belongs to PGP's label alone). */
+export function isPrivateKeyLabel(label: string): boolean {
+  if (!KEY_LABEL.test(label) || NOT_A_KEY.test(label)) return false;
+  return label.startsWith("PGP ") === label.endsWith(" BLOCK");
+}
 const BEGIN = "-----BEGIN ";
 const END = "-----END ";
 const MAX_LABEL = 40;
@@ -64,7 +74,7 @@ function armour(text: string, at: number, skip: number): { label: string; end: n
   while (close < text.length && close - from <= MAX_LABEL && text.charCodeAt(close) !== 45) close++;
   if (!text.startsWith("-----", close)) return undefined;
   const label = text.slice(from, close);
-  return KEY_LABEL.test(label) ? { label, end: close + 5 } : undefined;
+  return isPrivateKeyLabel(label) ? { label, end: close + 5 } : undefined;
 }
 
 /** End of the line starting at `from`, or -1 when it is longer than a body line can be. */

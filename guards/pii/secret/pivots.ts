@@ -9,6 +9,9 @@ const alnum = alphabet("A-Za-z0-9");
 const lowerAlnum = alphabet("a-z0-9");
 const b64url = alphabet("A-Za-z0-9_-");
 const azure = alphabet("A-Za-z0-9_~.-");
+const sessionBody = alphabet("A-Za-z0-9._");
+
+const GOOGLE_CLIENT = ".apps.googleusercontent.com";
 
 /**
  * Formats recognised by a fixed infix or suffix rather than a prefix. Each is found with a native
@@ -53,6 +56,40 @@ export function detectPivotTokens(text: string, emit: Emit): void {
     if (countBack(text, p, alnum, 32) === 32 && dc >= 1 && dc <= 2 && tokenMayStart(text, p - 32)) {
       if (!b64url(at(text, p + 3 + dc))) found(p - 32, p + 3 + dc);
     }
+  });
+  // Azure AI services key (84 characters): 52 alphanumerics, the signature "JQQJ99", then more.
+  // Searched from its "Q": text can be full of "J" ("eyJ…"), hardly ever of "Q".
+  pivot(text, "QQJ99", (q) => {
+    const p = q - 1;
+    if (at(text, p) !== 74 /* J */) return;
+    const head = countBack(text, p, alnum, 52);
+    const tail = countForward(text, p + 6, alnum, 40);
+    const s = p - head;
+    if (head !== 52 || tail < 20 || tail > 40 || !tokenMayStart(text, s)) return;
+    let end = p + 6 + tail;
+    while (end - (p + 6 + tail) < 2 && at(text, end) === 61 /* = */) end++;
+    if (!b64url(at(text, end)) && !looksIllustrative(text.slice(s, p))) found(s, end);
+  });
+  // Google OAuth client id "<project number>-<32 lower-case alphanumerics>.apps.googleusercontent.com",
+  // searched from "googleuser…" (dotted text makes a leading "." a slow literal to search for).
+  pivot(text, GOOGLE_CLIENT.slice(6), (g) => {
+    const p = g - 6;
+    if (!text.startsWith(".apps.", p)) return;
+    const id = countBack(text, p, lowerAlnum, 32);
+    const dash = p - id - 1;
+    const number = countBack(text, dash, digit, 20);
+    if (id === 32 && at(text, dash) === 45 && number >= 6 && number <= 20 && tokenMayStart(text, dash - number)) {
+      if (!b64url(at(text, p + GOOGLE_CLIENT.length))) found(dash - number, p + GOOGLE_CLIENT.length);
+    }
+  });
+  // Salesforce session id / access token "<org id 00D… (15 or 18)>!<session part>", searched
+  // from its "!" (rarer in text than "00").
+  pivot(text, "!", (bang) => {
+    const org = countBack(text, bang, alnum, 18);
+    const p = bang - org;
+    if ((org !== 15 && org !== 18) || !text.startsWith("00D", p) || !tokenMayStart(text, p)) return;
+    const session = countForward(text, bang + 1, sessionBody, 512);
+    if (session >= 20 && session <= 512) found(p, bang + 1 + session);
   });
   // Facebook app access token "<15–16 digit app id>|<27 base64url>".
   pivot(text, "|", (p) => {

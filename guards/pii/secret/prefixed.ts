@@ -88,6 +88,7 @@ function tokenEnd(text: string, bodyStart: number, { format, body }: Entry): num
   if (after === 46 && /[A-Za-z0-9]/.test(text.charAt(j + 1)) && !body(46)) return undefined;
   const value = sampleOf(text.slice(bodyStart, j));
   if (format.shape && !format.shape.test(value)) return undefined;
+  if (format.checksum?.(text.slice(bodyStart, j))) return j;
   if (looksIllustrative(value)) return undefined;
   // Prose glued to a prefix ("sk-learn-compatible-wrapper") or a degenerate body is not a key.
   if (isWordy(value) || (len >= 16 && entropy(value) < 2.5)) return undefined;

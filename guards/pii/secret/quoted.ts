@@ -32,7 +32,7 @@ export function readValue(text: string, from: number): Value | undefined {
   while (p < text.length && p - v < 2 && "bBrRuUfF".includes(text.charAt(p))) p++;
   if (p > v && isQuoteAt(text, p)) v = p;
 
-  for (const [open, close] of QUOTES) {
+  for (const [open, close] of quotesAt(text, v)) {
     if (!text.startsWith(open, v)) continue;
     const start = v + open.length;
     const end = findClose(text, start, close);
@@ -40,6 +40,22 @@ export function readValue(text: string, from: number): Value | undefined {
     return unquoted(text, start); // unterminated: read on as if bare
   }
   return unquoted(text, v);
+}
+
+/** Backslashes before a quote in JSON nested in JSON ("{\\\"pw\\\":…}"): at most this many. */
+const MAX_ESCAPES = 7;
+
+/**
+ * The quote notations to try at `v`: the fixed list, or a quote escaped by several backslashes
+ * (each level of string nesting doubles them), which closes with the same sequence.
+ */
+function quotesAt(text: string, v: number): Array<[string, string]> {
+  let j = v;
+  while (j - v <= MAX_ESCAPES && text.charCodeAt(j) === 92) j++;
+  const q = text.charAt(j);
+  if (j - v < 2 || j - v > MAX_ESCAPES || (q !== '"' && q !== "'")) return QUOTES;
+  const nested = text.slice(v, j + 1);
+  return [[nested, nested]];
 }
 
 function isQuoteAt(text: string, i: number): boolean {

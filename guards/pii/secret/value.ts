@@ -142,3 +142,15 @@ export const isHexConstant = (v: string): boolean => /^0x[0-9a-f]+$/i.test(v);
 const SAMPLE = 256;
 
 export const sampleOf = (v: string): string => (v.length > SAMPLE ? v.slice(0, SAMPLE) : v);
+
+/**
+ * A value that is key material whatever its field is called: 32+ characters without spaces, upper
+ * and lower case and digits, 4+ bits of entropy per character, not a URL or a path of several
+ * directories, not illustrative. Used for fields whose name only describes a secret.
+ */
+export function looksLikeKeyMaterial(v: string): boolean {
+  if (v.length < 32 || /\s/.test(v) || v.includes("://") || isPlaceholder(v)) return false;
+  const sample = sampleOf(v);
+  if (sample.split("/").length > 3 || looksIllustrative(sample)) return false;
+  return /[a-z]/.test(sample) && /[A-Z]/.test(sample) && /[0-9]/.test(sample) && entropy(sample) >= 4;
+}
