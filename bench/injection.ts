@@ -70,6 +70,8 @@ const ADVERSARIAL: Record<string, (size: number) => string> = {
   "nested delimiters": (size) => fill(size / 2, "<|[INST]<<SYS>>### ") + fill(size / 2, "|>[/INST]<</SYS>>```"),
   "base64-looking runs": (size) => fill(size, (i) => `${i % 10 === 0 ? textBase64 : randomBase64()} `),
   "spaced letters and leetspeak": (size) => fill(size, "i g n 0 r 3 p.r.e.v "),
+  // Every word opens a sentence: the most position features a text can have.
+  "one-word sentences": (size) => fill(size, "Hi. Ok? No! So: "),
   "zero-width and tag flood": (size) => fill(size, "x\u200B\u{E0041}\u202E"),
   "percent and morse runs": (size) => fill(size, "%41%42 .- -... "),
 };

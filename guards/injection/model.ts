@@ -10,7 +10,8 @@ import { dotFeatures, scanDot } from "./features.js";
 import type { Scan } from "./scan.js";
 import type { LinearModel } from "./train.js";
 
-export const MODEL_FORMAT = "keel-injection-lr/1";
+/** Version 2 added the position features: weights trained without them would score wrongly. */
+export const MODEL_FORMAT = "keel-injection-lr/2";
 
 export const ModelFileSchema = z.object({
   format: z.literal(MODEL_FORMAT),

@@ -1,10 +1,12 @@
 /**
  * One pass over a folded text for both halves of the guard: its words (hashed, with offsets, in
  * reused buffers) for the rule engine, the model's hashed features (character 4-grams, words and
- * word pairs) summed against its weights as they are met, and which punctuation literals occur
- * (chat-template tokens and the like, which are not words). Training collects the same features
- * through the same loop, so what the model learns is exactly what the detector computes.
+ * word pairs) summed against its weights as they are met, where sentences open (for the position
+ * features, added from the word buffer once the loop is done), and which punctuation literals
+ * occur (chat-template tokens and the like, which are not words). Training collects the same
+ * features through the same loop, so what the model learns is exactly what the detector computes.
  */
+import { positionFeatures, type PositionTotals } from "./positions.js";
 import { WORD_CHAR } from "./word-chars.js";
 
 export const FNV_OFFSET = 0x811c9dc5;
@@ -44,6 +46,8 @@ function baseKinds(): Uint8Array {
 export interface Scan {
   /** Words found; their hashes and offsets are in `words` until the next scan. */
   count: number;
+  /** Words that open a sentence after the first; their indices are in `words.openings`. */
+  openings: number;
   /** Bits of the literals that occur. */
   literals: number;
   /** Sum of the quantized weights of the character 4-grams, and how many there are. */
@@ -52,20 +56,32 @@ export interface Scan {
   /** The same over words and word pairs. */
   wordSum: number;
   wordCount: number;
+  /** The same over the position features (see `positions.ts`). */
+  positionSum: number;
+  positionCount: number;
 }
 
 /** Feature slots met, in order, when training asks for them. */
 export interface FeatureSink {
   chars: number[];
   words: number[];
+  positions: number[];
 }
 
-/** Reused word buffers of the last scan: FNV-1a hash, start and end offset of each word. */
-export const words = { hashes: new Int32Array(4096), starts: new Int32Array(4096), ends: new Int32Array(4096) };
+/**
+ * Reused word buffers of the last scan: FNV-1a hash, start and end offset of each word, and the
+ * indices of the words that open a sentence after the first (never more than the words).
+ */
+export const words = {
+  hashes: new Int32Array(4096),
+  starts: new Int32Array(4096),
+  ends: new Int32Array(4096),
+  openings: new Int32Array(4096),
+};
 
 function grow(size: number): void {
   const n = Math.max(size, words.hashes.length * 2);
-  for (const key of ["hashes", "starts", "ends"] as const) {
+  for (const key of ["hashes", "starts", "ends", "openings"] as const) {
     const next = new Int32Array(n);
     next.set(words[key]);
     words[key] = next;
@@ -78,7 +94,8 @@ export const NO_MODEL: FeatureTable = { bits: 8, weights: new Int8Array(256) };
 const NO_LITERALS: LiteralIndex = { kinds: baseKinds(), groups: [] };
 
 /** What the loop leaves besides its return value (see `scanInto`). */
-const found = { count: 0, literals: 0, wordSum: 0 };
+const found = { count: 0, literals: 0, wordSum: 0, openings: 0 };
+const positions: PositionTotals = { sum: 0, count: 0 };
 
 /**
  * Scans `text` (a folded form). Apostrophes belong to a word only between word characters
@@ -95,7 +112,26 @@ export function scanFolded(
   const { count, wordSum } = found;
   // Each word after the first also makes a pair with the one before it.
   const wordCount = count + Math.max(0, count - 1);
-  return { count, literals: found.literals, charSum, charCount: Math.max(0, text.length - 1), wordSum, wordCount };
+  const placed = positionFeatures(
+    words.hashes,
+    count,
+    words.openings,
+    found.openings,
+    model,
+    positions,
+    sink?.positions,
+  );
+  return {
+    count,
+    openings: found.openings,
+    literals: found.literals,
+    charSum,
+    charCount: Math.max(0, text.length - 1),
+    wordSum,
+    wordCount,
+    positionSum: placed.sum,
+    positionCount: placed.count,
+  };
 }
 
 /**
@@ -116,6 +152,11 @@ function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sin
   found.count = 0;
   found.literals = 0;
   found.wordSum = 0;
+  found.openings = 0;
+  let openings = 0;
+  // Between words: 1 after a sentence end (. ? ! :), 2 once a space follows it, else 0. Folded
+  // text has no line breaks, so a sentence opens only after punctuation and a space.
+  let gap = 0;
   let h = FNV_OFFSET;
   let start = -1;
   let end = 0;
@@ -131,6 +172,10 @@ function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sin
       if (start < 0) {
         start = i;
         h = FNV_OFFSET;
+        if (gap === 2 && count > 0) {
+          words.openings[openings++] = count;
+          found.openings = openings;
+        }
       }
       for (; quotes > 0; quotes--) h = Math.imul(h ^ 39, FNV_PRIME);
       // The rest of the word in a tight loop; the character that ends it is handled right after,
@@ -167,7 +212,10 @@ function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sin
     }
     if (kind === QUOTE) {
       if (start >= 0) quotes++;
-    } else if (start >= 0) {
+      else gap = 0;
+      continue;
+    }
+    if (start >= 0) {
       if (count === words.hashes.length) grow(count + 1);
       words.hashes[count] = h;
       words.starts[count] = start;
@@ -187,7 +235,11 @@ function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sin
       quotes = 0;
       found.count = count;
       found.wordSum = wordSum;
+      gap = 0;
     }
+    if (c === 32) {
+      if (gap !== 0) gap = 2;
+    } else gap = c === 46 || c === 63 || c === 33 || c === 58 ? 1 : 0;
   }
   return charSum;
 }

@@ -2,9 +2,11 @@
  * Hard negatives the public data lacks: the everyday ways users steer a chat ("format your
  * reply as a table", "ignore my last message, I meant Python", "repeat your answer but
  * shorter"), play-acting for fun, errands for an assistant with tools, questions about the
- * assistant itself. Jailbreak corpora are full of "your response", "ignore", "pretend you are"
- * and "as an AI", so without these a model learns to refuse ordinary conversation. Generated from templates with a fixed seed, added to
- * the training folds only: never to validation or test rows, so reported figures stay on real data.
+ * assistant itself, greetings, thanks followed by the next request. Jailbreak corpora are full of
+ * "your response", "ignore", "pretend you are", "as an AI" and open with "Hello ChatGPT", and
+ * planted tasks often follow praise ("Well done! Now …"), so without these a model learns to
+ * refuse ordinary conversation. Generated from templates with a fixed seed, added to the training
+ * folds only: never to validation or test rows, so reported figures stay on real data.
  */
 import type { InjectionRow } from "./training.js";
 import { prng } from "./train.js";
@@ -119,6 +121,44 @@ const NOTE_BODIES = [
   "saying the parcel arrived",
 ];
 const SELF = ["limitations", "strengths", "main capabilities", "blind spots", "knowledge cutoff"];
+/** Openings of a chat turn: jailbreaks often start "Hello ChatGPT", and so do ordinary questions. */
+const GREETINGS = ["Hello", "Hi", "Hey", "Good morning", "Good evening", "Hi there", "Hallo", "Guten Tag"];
+const ADDRESSEES = ["", "", " ChatGPT", " assistant", " there", " again"];
+/** What follows praise or thanks in an ordinary follow-up ("Great, now …"). */
+const PRAISE = [
+  "Thanks!",
+  "Thank you.",
+  "Great.",
+  "Perfect!",
+  "Nice work!",
+  "Well done.",
+  "Awesome!",
+  "Danke!",
+  "Super.",
+];
+const NEXT = ["Now", "Next,", "Also,", "One more thing:", "And now", "Jetzt"];
+const FOLLOW_UPS = [
+  "can you make it a bit longer?",
+  "translate it into Italian.",
+  "add a title to the list.",
+  "what would you change in the second paragraph?",
+  "do the same for the other file.",
+  "could you suggest a name for the project?",
+  "give me three more examples.",
+  "how do I run the tests?",
+  "explain the last step again.",
+  "write a reply to her email.",
+];
+const QUESTIONS = [
+  "How are you?",
+  "What should I cook tonight?",
+  "Can you recommend a podcast about history?",
+  "How do I center a div in CSS?",
+  "What is a good name for a cat?",
+  "Could you check my grammar?",
+  "What time zone is Tokyo in?",
+  "Wie geht es dir?",
+];
 
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)] as T;
@@ -171,6 +211,8 @@ const TEMPLATES: readonly (readonly [string, Template])[] = [
     (r) =>
       `${pick(["Send", "Write", "Draft", "Email"], r)} ${pick(["a note", "a message", "an email", "a reminder"], r)} to ${pick(RECIPIENTS, r)} ${pick(NOTE_BODIES, r)}.`,
   ],
+  ["greeting", (r) => `${pick(GREETINGS, r)}${pick(ADDRESSEES, r)}${pick(["!", "."], r)} ${pick(QUESTIONS, r)}`],
+  ["follow_up", (r) => `${pick(PRAISE, r)} ${pick(NEXT, r)} ${pick(FOLLOW_UPS, r)}`],
   [
     "about_assistant",
     (r) => `What are your ${pick(SELF, r)} as an ${pick(["AI model", "AI assistant", "AI", "assistant"], r)}?`,
