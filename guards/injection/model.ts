@@ -35,7 +35,8 @@ export const ModelFileSchema = z.object({
     rows: z.number().int().nonnegative(),
     trainRows: z.number().int().nonnegative(),
     seed: z.number().int(),
-    testFraction: z.number().gt(0).lt(1),
+    /** 0 when the procedure trained on every row it was given (the outer folds of scripts/cv-injection.ts). */
+    testFraction: z.number().min(0).lt(1),
     folds: z.number().int().min(2),
     /** Cross-validation repeats (fold assignments) whose scores were pooled. */
     repeats: z.number().int().min(1).default(1),
