@@ -60,3 +60,17 @@ export async function runTsChild(
     });
   });
 }
+
+/** Polls `url/ok` until it answers 200; false once `timeoutMs` passes or the process has exited. */
+export async function waitForOk(url: string, child: { exitCode: number | null }, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${url}/ok`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return true;
+    if (Date.now() > deadline || child.exitCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
 import { inject } from "vitest";
-import { freePort, REPO_ROOT } from "./process.js";
+import { freePort, REPO_ROOT, waitForOk } from "./process.js";
 
 export const KEYS = {
   alice: "alice-key-0123456789abcdef",
@@ -48,18 +48,9 @@ export async function startServe(env: Record<string, string> = {}): Promise<Serv
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`${url}/ok`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`serve did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  if (!(await waitForOk(url, child, 30_000))) {
+    child.kill("SIGKILL");
+    throw new Error(`serve did not start:\n${output}`);
   }
   return {
     url,

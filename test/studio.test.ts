@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
 import { sdkClientFlow } from "./sdk-flow.js";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { freePort, REPO_ROOT } from "./process.js";
+import { freePort, REPO_ROOT, waitForOk } from "./process.js";
 
 /** `npm run dev` as Studio uses it: langgraphjs dev on langgraph.json, offline model, our test DB for tools. */
 let server: ChildProcess;
@@ -34,16 +34,7 @@ beforeAll(async () => {
   server.stdout?.on("data", (c: Buffer) => (log += c.toString()));
   server.stderr?.on("data", (c: Buffer) => (log += c.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const ok = await fetch(`${url}/ok`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`langgraphjs dev did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  if (!(await waitForOk(url, server, 45_000))) throw new Error(`langgraphjs dev did not start:\n${log}`);
   client = new Client({ apiUrl: url });
 }, 60_000);
 
