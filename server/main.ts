@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     logger.info({ event: "serve_draining", signal, active_runs: api.executor.activeCount }, "draining");
     clearInterval(sweep);
     await api.drain(config.serve.shutdownGraceMs);
+    // Answers still being written (a /wait told its run was handed off) get to finish; idle
+    // keep-alive sockets are closed now, and whatever is left after a few seconds is cut.
+    const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // Streams of handed-off runs have ended; idle keep-alive sockets must not hold the exit.
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      http.closeIdleConnections?.();
+      setTimeout(() => http.closeAllConnections?.(), 5_000).unref();
     });
     await keel.close();
     logger.info({ event: "serve_stopped" }, "stopped");

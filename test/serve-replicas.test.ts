@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
 import { toolResultsIn } from "./harness.js";
 import { outboxOf } from "./sdk-flow.js";
-import { startServe, type ServeProcess } from "./serve-process.js";
+import { call, startServe, type ServeProcess } from "./serve-process.js";
 
 /** Two `serve` processes on one database behave as one service, across approvals, kills and drains. */
 let fake: FakeOpenAI;
@@ -98,13 +98,16 @@ describe("replicas on one database", () => {
     expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === run.run_id)).toBe(true);
   });
 
-  it("SIGTERM drains: the process exits cleanly and another replica finishes its run", async () => {
+  it("SIGTERM drains: the process exits cleanly, its waiting caller is told, another replica finishes the run", async () => {
     armHang();
     const a = await start({ ...modelEnv(), SERVE_SHUTDOWN_GRACE_MS: "300" });
     const b = await start(modelEnv());
     const thread = await a.client().threads.create();
-    const run = await a.client().runs.create(thread.thread_id, "agent", {
-      input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+    const waiting = call(a, `/threads/${thread.thread_id}/runs/wait`, {
+      json: {
+        assistant_id: "agent",
+        input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+      },
     });
     await hang.reached;
     hang.release = true;
@@ -112,10 +115,15 @@ describe("replicas on one database", () => {
     expect(await a.stop("SIGTERM")).toEqual({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(a.logLines().map((l) => l.event)).toEqual(expect.arrayContaining(["serve_draining", "serve_stopped"]));
-    const joined = (await b.client().runs.join(thread.thread_id, run.run_id)) as Values;
+    const answer = await waiting;
+    expect(answer.status).toBe(503);
+    const body = (await answer.json()) as { error: string; detail: string };
+    expect(body.error).toBe("run_handed_off");
+    const runId = /run ([0-9a-f-]{36})/.exec(body.detail)?.[1] ?? "";
+    const joined = (await b.client().runs.join(thread.thread_id, runId)) as Values;
     expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
-    expect((await b.client().runs.get(thread.thread_id, run.run_id)).status).toBe("success");
-    expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === run.run_id)).toBe(true);
+    expect((await b.client().runs.get(thread.thread_id, runId)).status).toBe("success");
+    expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === runId)).toBe(true);
   });
 
   it("a run that keeps killing its process is failed after three attempts, not resumed forever", async () => {

@@ -83,8 +83,17 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
   });
 
   app.post("/threads/:thread_id/runs/wait", async (c) => {
-    const { execution } = await startRun(c);
+    const { run, execution } = await startRun(c);
     const outcome = await execution.done;
+    if (outcome.status === "pending") {
+      // Stopped by this server's shutdown at its last checkpoint; another replica resumes it.
+      throw new ApiError(
+        503,
+        "run_handed_off",
+        `This server is shutting down; run ${run.run_id} continues on another replica: join it.`,
+        { "retry-after": "1" },
+      );
+    }
     return c.json((errorValues(outcome.error) ?? outcome.values ?? null) as object);
   });
 
