@@ -2,10 +2,11 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { findAssistant } from "../assistants.js";
 import { ApiError } from "../errors.js";
-import { errorValues, type Execution } from "../executor.js";
+import { errorValues } from "../executor.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import { parseRunCreate } from "../run-request.js";
-import { formatSse, type SseEvent } from "../sse.js";
+import { formatSse } from "../sse.js";
+import { sseResponse } from "../sse-response.js";
 import { ACTIVE_RUN_STATUSES, insertThread, listRuns, requestCancel, runOfThread, type RunRow } from "../store.js";
 import type { RouteDeps } from "./context.js";
 import { requireThread, stateOf } from "./threads.js";
@@ -21,36 +22,6 @@ export const runJson = (run: RunRow) => ({
   updated_at: run.updated_at.toISOString(),
   ...(run.error ? { error: run.error } : {}),
 });
-
-/** The SSE events a client asked for: `values` is always produced internally, but only sent if wanted. */
-function wanted(execution: Execution, event: SseEvent): boolean {
-  if (event.event !== "values") return true;
-  return execution.clientModes.includes("values") || execution.clientModes.includes("messages");
-}
-
-function sseResponse(execution: Execution, headers: Record<string, string>, onDisconnect: () => void): Response {
-  const encoder = new TextEncoder();
-  let unsubscribe = () => undefined as unknown;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      unsubscribe = execution.subscribe((event) => {
-        try {
-          if (event === null) controller.close();
-          else if (wanted(execution, event)) controller.enqueue(encoder.encode(formatSse(event)));
-        } catch {
-          // The client is gone; the run goes on (or is cancelled by onDisconnect).
-        }
-      });
-    },
-    cancel() {
-      unsubscribe();
-      onDisconnect();
-    },
-  });
-  return new Response(body, {
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers },
-  });
-}
 
 export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
   /** Validates, creates the thread when asked to, and starts the run on this replica. */

@@ -1,0 +1,57 @@
+import type { Execution } from "./executor.js";
+import { formatSse, type SseEvent } from "./sse.js";
+
+/** The SSE events a client asked for: `values` is always produced internally, but only sent if wanted. */
+function wanted(execution: Execution, event: SseEvent): boolean {
+  if (event.event !== "values") return true;
+  return execution.clientModes.includes("values") || execution.clientModes.includes("messages");
+}
+
+/** Proxies cut streams that stay silent (nginx after 60 s); a comment line every 15 s keeps them open. */
+const KEEP_ALIVE_MS = 15_000;
+
+/** A run's events as a text/event-stream response; `onDisconnect` runs when the client goes away. */
+export function sseResponse(
+  execution: Execution,
+  headers: Record<string, string>,
+  onDisconnect: () => void,
+  keepAliveMs = KEEP_ALIVE_MS,
+): Response {
+  const encoder = new TextEncoder();
+  let stop = () => undefined as unknown;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          // The client is gone; the run goes on (or is cancelled by onDisconnect).
+        }
+      };
+      const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+      const unsubscribe = execution.subscribe((event) => {
+        if (event !== null) {
+          if (wanted(execution, event)) send(formatSse(event));
+          return;
+        }
+        clearInterval(keepAlive);
+        try {
+          controller.close();
+        } catch {
+          // Already cancelled by the client.
+        }
+      });
+      stop = () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      };
+    },
+    cancel() {
+      stop();
+      onDisconnect();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers },
+  });
+}
