@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { freePort } from "./process.js";
 import { jsonOf, runCli } from "./cli-process.js";
+import { outboxOf } from "./sdk-flow.js";
 
 /** Offline model (no key) on the shared test database: what `npm start` does, minus the embedded server. */
 const env = () => ({ DATABASE_URL: inject("databaseUrl") });
@@ -16,9 +17,6 @@ beforeAll(() => {
 afterAll(async () => {
   await pool.end();
 });
-const outboxOf = async (threadId: string) =>
-  (await pool.query<{ to_address: string }>("SELECT to_address FROM keel_outbox WHERE thread_id = $1", [threadId]))
-    .rows;
 
 interface Outcome {
   status: string;
@@ -62,7 +60,7 @@ describe("terminal client", () => {
     const second = jsonOf<Outcome>(await runCli(["--thread", first.threadId, "--approve", "--json"], env()));
     expect(second.status).toBe("done");
     expect(second.answer).toContain("queued");
-    expect(await outboxOf(first.threadId)).toEqual([{ to_address: "bob@example.com" }]);
+    expect(await outboxOf(first.threadId)).toEqual(["bob@example.com"]);
   }, 60_000);
 
   it("a rejection from another process writes nothing and the answer says so", async () => {

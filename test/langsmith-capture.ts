@@ -22,8 +22,11 @@ export interface LangSmithCapture {
   close(): Promise<void>;
 }
 
-/** A stand-in for the LangSmith API on 127.0.0.1: answers 200 to everything and keeps every body. */
-export async function startLangSmithCapture(): Promise<LangSmithCapture> {
+/**
+ * A stand-in for the LangSmith API on 127.0.0.1: answers 200 to everything and keeps every body.
+ * With `answer: false` it keeps every request open instead, like an endpoint that never answers.
+ */
+export async function startLangSmithCapture(options: { answer?: boolean } = {}): Promise<LangSmithCapture> {
   const requests: CapturedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,6 +38,7 @@ export async function startLangSmithCapture(): Promise<LangSmithCapture> {
         contentType: req.headers["content-type"] ?? "",
         body: decode(req, Buffer.concat(chunks)),
       });
+      if (options.answer === false) return;
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });

@@ -9,8 +9,9 @@ import { expect, inject } from "vitest";
 type Message = { type: string; content: unknown };
 type Values = { messages: Message[]; stopReason: string | null };
 
-export async function outboxOf(threadId: string): Promise<string[]> {
-  const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
+/** Addresses queued by outbox_send for a thread, oldest first (in the run's shared test database by default). */
+export async function outboxOf(threadId: string, databaseUrl = inject("databaseUrl")): Promise<string[]> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
     const { rows } = await pool.query<{ to_address: string }>(
       "SELECT to_address FROM keel_outbox WHERE thread_id = $1 ORDER BY id",
