@@ -35,6 +35,31 @@ export function explainConnectError(err: unknown, timeoutMs: number): string {
   return message;
 }
 
+const CONNECTION_LOST = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "57P01",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+]);
+
+/** True when PostgreSQL could not be reached or dropped the connection (not a bad query): retryable. */
+export function isConnectionError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code !== undefined && CONNECTION_LOST.has(code)) return true;
+  const message = err instanceof Error ? err.message : "";
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
 /** Node puts the code on the error, or — when it tried IPv4 and IPv6 — on each error inside an AggregateError. */
 function errorCode(err: unknown): string | undefined {
   if (typeof err !== "object" || err === null) return undefined;

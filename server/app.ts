@@ -8,7 +8,8 @@ import type { Logger } from "../runtime/logger.js";
 import { assistantsFor } from "./assistants.js";
 import type { Authenticator } from "./auth.js";
 import { embedThreadSaver } from "./embed-threads.js";
-import { ApiError, isDatabaseDown } from "./errors.js";
+import { isConnectionError } from "../checkpoint/connect-error.js";
+import { ApiError } from "./errors.js";
 import { RunExecutor } from "./executor.js";
 import { errorBody, requestLog, requireAuth, type Env } from "./http.js";
 import type { RouteDeps } from "./routes/context.js";
@@ -45,9 +46,6 @@ export function createApiApp(
   // Traced and logged like every Keel run: the callbacks ride on the graph the engine executes.
   const graph = keel.agent.withConfig({
     runName: "keel-turn",
-    // Each step's checkpoint is written before the next step starts, so a process that dies
-    // mid-run loses at most the step in flight; its replacement resumes from there.
-    durability: "sync",
     ...(parts.callbacks?.length ? { callbacks: parts.callbacks } : {}),
   });
   const engine = createEmbedServer({
@@ -83,7 +81,7 @@ export function createApiApp(
     if (err instanceof ApiError) {
       return c.json(errorBody(err), err.status, err.headers);
     }
-    if (isDatabaseDown(err)) {
+    if (isConnectionError(err)) {
       parts.logger.error(
         { event: "database_unavailable", request_id: c.get("requestId"), err: err.message },
         "request failed",
