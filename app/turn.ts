@@ -89,8 +89,6 @@ export async function runTurn(
   const options = {
     ...config,
     streamMode: ["messages", "updates"] as ("messages" | "updates")[],
-    // Every step is on disk before the next begins: a killed process loses at most the step in flight.
-    durability: "sync" as const,
     signal,
     callbacks: logger ? runCallbacks(logger, { callbacks }) : callbacks,
     ...traceMetadata(caller),

@@ -49,8 +49,13 @@ function messageBudget(deps: AgentDeps): number {
   return Math.max(Math.floor(deps.limits.summarizeAtTokens / 4), deps.limits.summarizeAtTokens - fixed);
 }
 
+/**
+ * The agent on a checkpointer. Each step's checkpoint is written before the next step starts
+ * (`durability: "sync"`), so a process that dies mid-run loses at most the step in flight and its
+ * replacement resumes from there; the default ("async") can leave a killed run with none at all.
+ */
 export function compileAgent(deps: AgentDeps, checkpointer?: BaseCheckpointSaver) {
-  return buildAgentGraph(deps).compile({ checkpointer, name: "agent" });
+  return buildAgentGraph(deps).compile({ checkpointer, name: "agent" }).withConfig({ durability: "sync" });
 }
 
 export type Agent = ReturnType<typeof compileAgent>;
