@@ -196,6 +196,16 @@ describe("bad input gets a clear error and loses nothing", () => {
     expect(await humanMessages()).toBe(1);
   });
 
+  it("writing thread state directly: 405, the state is written only by runs", async () => {
+    const res = await call(serve, `/threads/${threadId}/state`, {
+      json: { values: { threadUsage: { costUsd: -100 } }, as_node: "finalize" },
+    });
+    expect(res.status).toBe(405);
+    expect(await res.json()).toMatchObject({ error: "not_supported" });
+    const state = await serve.client().threads.getState<{ threadUsage: { costUsd: number } }>(threadId);
+    expect(state.values.threadUsage.costUsd).toBeGreaterThan(0);
+  });
+
   it("unknown or malformed thread ids: 404", async () => {
     for (const id of [crypto.randomUUID(), "not-a-uuid", "'; DROP TABLE keel_threads; --"]) {
       const res = await call(serve, `/threads/${encodeURIComponent(id)}/runs/wait`, { json: run("hi") });

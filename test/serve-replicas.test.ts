@@ -1,11 +1,17 @@
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
+import { createScratchDatabase } from "./db.js";
 import { toolResultsIn } from "./harness.js";
 import { outboxOf } from "./sdk-flow.js";
 import { call, startServe, type ServeProcess } from "./serve-process.js";
 
-/** Two `serve` processes on one database behave as one service, across approvals, kills and drains. */
+/**
+ * Two `serve` processes on one database behave as one service, across approvals, kills and drains.
+ * The file has a database of its own: the runs it orphans on purpose must be resumed by its own
+ * servers, not swept up by the servers of test files running beside it.
+ */
+let database: { url: string; drop(): Promise<void> };
 let fake: FakeOpenAI;
 let servers: ServeProcess[] = [];
 let hang: { reached: Promise<void>; release: boolean };
@@ -30,12 +36,13 @@ const armHang = () => {
 
 const modelEnv = () => ({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: fake.baseUrl, MODEL_MAX_RETRIES: "0" });
 const start = async (env: Record<string, string> = {}) => {
-  const s = await startServe(env);
+  const s = await startServe({ DATABASE_URL: database.url, ...env });
   servers.push(s);
   return s;
 };
 
 beforeAll(async () => {
+  database = await createScratchDatabase("keel_replicas");
   fake = await startFakeOpenAI({ responder: midwayModel });
 });
 afterEach(async () => {
@@ -44,6 +51,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await fake?.close();
+  await database?.drop();
 });
 
 type Values = { messages: { type: string; content: unknown }[]; stopReason: string | null };
@@ -60,13 +68,34 @@ describe("replicas on one database", () => {
       command: { resume: { decisions: [{ type: "approve" }] } },
     })) as Values;
     expect(String(resumed.messages.at(-1)?.content)).toContain("queued");
-    expect(await outboxOf(thread.thread_id)).toEqual(["finn@example.com"]);
+    expect(await outboxOf(thread.thread_id, database.url)).toEqual(["finn@example.com"]);
     // Both replicas read the same thread and history.
     const [fromA, fromB] = await Promise.all([
       a.client().threads.getHistory(thread.thread_id),
       b.client().threads.getHistory(thread.thread_id),
     ]);
     expect(fromA.map((h) => h.checkpoint.checkpoint_id)).toEqual(fromB.map((h) => h.checkpoint.checkpoint_id));
+  });
+
+  it("two replicas racing to start a run on one thread: one starts it, the other answers 409", async () => {
+    armHang();
+    const [a, b] = await Promise.all([start(modelEnv()), start(modelEnv())]);
+    const thread = await a.client().threads.create();
+    const body = {
+      assistant_id: "agent",
+      input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+    };
+    const answers = await Promise.all([a, b].map((s) => call(s, `/threads/${thread.thread_id}/runs`, { json: body })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = (await answers.find((r) => r.status === 200)!.json()) as { run_id: string };
+    await hang.reached;
+    // The thread stays busy for both replicas until the run ends; then it is free again.
+    const third = await call(b, `/threads/${thread.thread_id}/runs`, { json: body });
+    expect(third.status).toBe(409);
+    await a.client().runs.cancel(thread.thread_id, winner.run_id, true);
+    expect((await b.client().runs.get(thread.thread_id, winner.run_id)).status).toBe("interrupted");
+    const state = await b.client().threads.getState<Values>(thread.thread_id);
+    expect(state.values.messages.filter((m) => m.type === "human")).toHaveLength(1);
   });
 
   it("a run killed with SIGKILL mid-way resumes from its last checkpoint after restart; nothing is lost", async () => {
@@ -100,19 +129,29 @@ describe("replicas on one database", () => {
 
   it("SIGTERM drains: the process exits cleanly, its waiting caller is told, another replica finishes the run", async () => {
     armHang();
-    const a = await start({ ...modelEnv(), SERVE_SHUTDOWN_GRACE_MS: "300" });
+    const a = await start({ ...modelEnv(), SERVE_SHUTDOWN_GRACE_MS: "1500", SERVE_MAX_CONCURRENT_RUNS: "1" });
     const b = await start(modelEnv());
     const thread = await a.client().threads.create();
-    const waiting = call(a, `/threads/${thread.thread_id}/runs/wait`, {
-      json: {
-        assistant_id: "agent",
-        input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
-      },
-    });
+    const other = await a.client().threads.create();
+    const input = { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] };
+    const waiting = call(a, `/threads/${thread.thread_id}/runs/wait`, { json: { assistant_id: "agent", input } });
     await hang.reached;
+    // One run is A's limit: a second, on another thread, is refused until it ends.
+    const full = await call(a, `/threads/${other.thread_id}/runs`, { json: { assistant_id: "agent", input } });
+    expect(full.status).toBe(503);
+    expect(full.headers.get("retry-after")).toBe("1");
+    expect(await full.json()).toMatchObject({ error: "at_capacity" });
     hang.release = true;
     const started = Date.now();
-    expect(await a.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    a.child.kill("SIGTERM");
+    // While it drains (the hung run has the grace period), readiness fails and new runs are refused.
+    for (let i = 0; i < 100 && !a.output().includes('"serve_draining"'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const ready = await call(a, "/ready", { key: null });
+    expect([ready.status, await ready.json()]).toEqual([503, { ok: false, reason: "draining" }]);
+    const late = await call(a, `/threads/${other.thread_id}/runs`, { json: { assistant_id: "agent", input } });
+    expect([late.status, ((await late.json()) as { error: string }).error]).toEqual([503, "shutting_down"]);
+    expect(await a.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(a.logLines().map((l) => l.event)).toEqual(expect.arrayContaining(["serve_draining", "serve_stopped"]));
     const answer = await waiting;
@@ -126,12 +165,48 @@ describe("replicas on one database", () => {
     expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === runId)).toBe(true);
   });
 
+  it("a run whose process died before its first checkpoint is started again from its stored input", async () => {
+    armHang();
+    hang.release = true;
+    const a = await start(modelEnv());
+    const thread = await a.client().threads.create();
+    const runId = crypto.randomUUID();
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      // As the row looks when a process dies between recording a run and its first checkpoint.
+      const kwargs = {
+        input: { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] },
+        config: {},
+        stream_mode: ["values"],
+        stream_subgraphs: false,
+        on_disconnect: "continue",
+        role: "member",
+      };
+      await pool.query(
+        `INSERT INTO keel_runs (run_id, thread_id, owner_id, assistant_id, status, kwargs, attempt)
+         VALUES ($1, $2, 'alice', 'agent', 'running', $3, 1)`,
+        [runId, thread.thread_id, kwargs],
+      );
+      const joined = (await a.client().runs.join(thread.thread_id, runId)) as Values;
+      expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
+      expect(joined.messages.filter((m) => m.type === "human").map((m) => m.content)).toEqual([
+        "what is 12*7? use the calculator",
+      ]);
+      expect(a.logLines().find((l) => l.event === "run_resumed" && l.run_id === runId)).toMatchObject({
+        attempt: 2,
+        continuing: false,
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("a run that keeps killing its process is failed after three attempts, not resumed forever", async () => {
     const a = await start(modelEnv());
     const thread = await a.client().threads.create();
     const runId = crypto.randomUUID();
     const modelCalls = fake.requests.length;
-    const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
       // As a run looks after its third process died mid-way: active, and nobody holds its lock.
       await pool.query(
