@@ -184,7 +184,11 @@ async function turnWithApprovals(
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    err(`${isKeelError(e) ? `[${e.code}] ` : ""}${e instanceof Error ? e.message : String(e)}\n`);
+    const code = isKeelError(e) ? e.code : "internal_error";
+    const message = e instanceof Error ? e.message : String(e);
+    err(`${isKeelError(e) ? `[${code}] ` : ""}${message}\n`);
+    // Scripts reading --json get an answer on every path, failures included.
+    if (process.argv.includes("--json")) out(`${JSON.stringify({ status: "error", error: { code, message } })}\n`);
     process.exit(isKeelError(e, "config_invalid") ? 2 : 1);
   },
 );

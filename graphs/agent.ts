@@ -7,6 +7,7 @@ import { makeGuardInputNode } from "../nodes/guard-input.js";
 import { makePlanNode } from "../nodes/plan.js";
 import { makeSummarizeNode } from "../nodes/summarize.js";
 import { makeToolsNode } from "../nodes/tools.js";
+import { recursionLimitFor } from "../runtime/budget.js";
 import { estimateTextTokens } from "../runtime/tokens.js";
 import { routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
 import { AgentInput, AgentState, RunContextSchema } from "./state.js";
@@ -50,12 +51,18 @@ function messageBudget(deps: AgentDeps): number {
 }
 
 /**
- * The agent on a checkpointer. Each step's checkpoint is written before the next step starts
- * (`durability: "sync"`), so a process that dies mid-run loses at most the step in flight and its
- * replacement resumes from there; the default ("async") can leave a killed run with none at all.
+ * The agent as every front end runs it (CLI, server, `langgraph.json`). Each step's checkpoint is
+ * written before the next step starts (`durability: "sync"`), so a process that dies mid-run loses
+ * at most the step in flight and its replacement resumes from there; the default ("async") can leave
+ * a killed run with none at all. The recursion limit comes from the budgets, so a budget always ends
+ * the run (in finalize, with its stop reason) before LangGraph's limit can; a caller's own, lower
+ * `recursionLimit` is honoured by the plan node as one more step budget. Without a checkpointer
+ * (`langgraphjs dev`, LangGraph Platform) the server brings its own.
  */
 export function compileAgent(deps: AgentDeps, checkpointer?: BaseCheckpointSaver) {
-  return buildAgentGraph(deps).compile({ checkpointer, name: "agent" }).withConfig({ durability: "sync" });
+  return buildAgentGraph(deps)
+    .compile({ checkpointer, name: "agent" })
+    .withConfig({ durability: "sync", recursionLimit: recursionLimitFor(deps.budgets.run) });
 }
 
 export type Agent = ReturnType<typeof compileAgent>;

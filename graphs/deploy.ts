@@ -6,11 +6,12 @@ import { demoResponder } from "../fake-openai/demo.js";
 import { startFakeOpenAI } from "../fake-openai/server.js";
 import { loadConfig } from "../runtime/config.js";
 import { createLogger } from "../runtime/logger.js";
-import { buildAgentGraph } from "./agent.js";
+import { compileAgent } from "./agent.js";
 
 /**
  * The graph `langgraph.json` exports for `langgraphjs dev` (Studio) and LangGraph Platform.
- * Compiled without a checkpointer: the server brings its own persistence. The app database
+ * Compiled as every front end compiles it (budget-derived recursion limit), but without a
+ * checkpointer: the server brings its own persistence. The app database
  * (for tools with side effects) opens on first use.
  */
 const config = loadConfig();
@@ -20,4 +21,4 @@ let pool: Promise<Pool> | undefined;
 const db = (): Promise<Pool> => (pool ??= openDatabase(config.database).then((d) => d.pool));
 
 const logger = createLogger(config.logLevel, { redact: createRedactor(guardOptionsOf(config)) });
-export const graph = buildAgentGraph(createAgentDeps(config, { fake, pool: db, logger })).compile({ name: "agent" });
+export const graph = compileAgent(createAgentDeps(config, { fake, pool: db, logger }));

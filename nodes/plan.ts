@@ -1,7 +1,7 @@
 import { type AIMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
-import { budgetBreach, narrowBudget, type Budgets } from "../runtime/budget.js";
+import { budgetBreach, narrowBudget, recursionBreach, type Budgets } from "../runtime/budget.js";
 import { isKeelError } from "../runtime/errors.js";
 import { addUsage, usageOfReply } from "../runtime/usage.js";
 import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
@@ -19,9 +19,10 @@ export function budgetsFor(deps: AgentDeps, caller: CallerContext): Budgets {
 export function makePlanNode(deps: AgentDeps) {
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const caller = callerContext(config);
-    const breach = budgetBreach({ run: state.runUsage, thread: state.threadUsage }, budgetsFor(deps, caller), {
-      modelCall: true,
-    });
+    const breach =
+      budgetBreach({ run: state.runUsage, thread: state.threadUsage }, budgetsFor(deps, caller), {
+        modelCall: true,
+      }) ?? recursionBreach(config.recursionLimit, state.runUsage.steps);
     if (breach) {
       deps.logger.info(
         { event: "budget_exhausted", thread_id: caller.threadId, user_id: caller.userId, ...breach },

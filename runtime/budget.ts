@@ -105,3 +105,53 @@ export function narrowBudget(base: Budget, override: Budget | undefined): Budget
   }
   return out;
 }
+
+/**
+ * LangGraph ends a run that passes its recursion limit (super-steps per invocation) with an error,
+ * whatever Keel's budgets say. One model call leads to at most four super-steps (plan, approve,
+ * tools, summarize); around the loop sit guard_input and a first summarize before, and the plan that
+ * stops plus finalize after.
+ */
+const SUPER_STEPS_PER_MODEL_CALL = 4;
+const SUPER_STEPS_BEFORE_LOOP = 2;
+const SUPER_STEPS_TO_FINISH = 2;
+/** A limit of L lets LangGraph run L − 1 node super-steps (measured on 1.4.18: the input counts as one). */
+const INPUT_STEP = 1;
+/** Without a step or model-call budget the limit is still finite; spend budgets usually stop first. */
+const RECURSION_LIMIT_WITHOUT_STEP_BUDGET = 10_000;
+
+/** Model calls a run may make: the tighter of its step and model-call budgets. */
+function modelCallCap(run: Budget): number | undefined {
+  const caps = [run.steps, run.modelCalls].filter((n): n is number => n !== undefined);
+  return caps.length > 0 ? Math.min(...caps) : undefined;
+}
+
+/** A recursion limit the run's budgets always reach first, so every run ends in finalize. */
+export function recursionLimitFor(run: Budget): number {
+  const cap = modelCallCap(run);
+  if (cap === undefined) return RECURSION_LIMIT_WITHOUT_STEP_BUDGET;
+  return worstCaseSuperSteps(cap) + INPUT_STEP;
+}
+
+/** Super-steps a run that makes `modelCalls` model calls can take, at most. */
+function worstCaseSuperSteps(modelCalls: number): number {
+  return SUPER_STEPS_BEFORE_LOOP + SUPER_STEPS_PER_MODEL_CALL * modelCalls + SUPER_STEPS_TO_FINISH;
+}
+
+/**
+ * The recursion limit as one more step budget, for a limit Keel did not choose (a caller's
+ * `recursion_limit`, a platform default): refuses the next model call when the super-steps it may
+ * lead to would not fit, counting conservatively from the run's model calls (an invocation resumed
+ * after an approval starts its own count, so this never undercounts).
+ */
+export function recursionBreach(recursionLimit: number | undefined, modelCallsSoFar: number): BudgetBreach | null {
+  if (recursionLimit === undefined) return null;
+  if (worstCaseSuperSteps(modelCallsSoFar + 1) + INPUT_STEP <= recursionLimit) return null;
+  return {
+    reason: "budget_steps",
+    scope: "run",
+    limit: recursionLimit,
+    used: modelCallsSoFar,
+    message: `The run's limit of ${recursionLimit} graph steps leaves no room for another model call (${modelCallsSoFar} so far).`,
+  };
+}

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { forever, startFakeOpenAI } from "../fake-openai/index.js";
 import { freePort } from "./process.js";
 import { jsonOf, runCli } from "./cli-process.js";
 import { outboxOf } from "./sdk-flow.js";
@@ -80,6 +81,7 @@ describe("terminal client", () => {
     const result = await runCli(["--thread", "no-such-thread", "--message", "hi", "--json"], env());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("[thread_not_found]");
+    expect(jsonOf(result)).toMatchObject({ status: "error", error: { code: "thread_not_found" } });
     const rows = await pool.query("SELECT 1 FROM checkpoints WHERE thread_id = 'no-such-thread'");
     expect(rows.rowCount).toBe(0);
   }, 30_000);
@@ -110,6 +112,25 @@ describe("terminal client", () => {
     expect(outcome.error.code).toBe("model_unavailable");
     const rows = await pool.query("SELECT 1 FROM checkpoints WHERE thread_id = $1", [outcome.threadId]);
     expect(rows.rowCount).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("a model that never stops calling tools ends at the default step budget, in JSON, exit 0", async () => {
+    const fake = await startFakeOpenAI({
+      responder: forever({ name: "calculator", arguments: { expression: "1+1" } }),
+    });
+    try {
+      const result = await runCli(["--message", "keep adding", "--json"], {
+        ...env(),
+        OPENAI_API_KEY: "k",
+        OPENAI_BASE_URL: fake.baseUrl,
+      });
+      const outcome = jsonOf<Outcome & { usage: { steps: number } }>(result);
+      expect(outcome).toMatchObject({ status: "done", stopReason: "budget_steps", usage: { steps: 12 } });
+      expect(result.stderr).not.toContain("Recursion limit");
+      expect(result.code).toBe(0);
+    } finally {
+      await fake.close();
+    }
   }, 30_000);
 
   it("a bad setting stops start-up naming the variable, exit 2", async () => {
