@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetBreach, narrowBudget } from "./budget.js";
+import { budgetBreach, narrowBudget, recursionBreach, recursionLimitFor } from "./budget.js";
 import { addUsage, ZERO_USAGE } from "./usage.js";
 
 const usage = (over: Partial<typeof ZERO_USAGE>) => addUsage(ZERO_USAGE, over);
@@ -62,5 +62,25 @@ describe("narrowBudget", () => {
       wallSeconds: 30,
     });
     expect(narrowBudget({ steps: 10 }, undefined)).toEqual({ steps: 10 });
+  });
+});
+
+describe("recursion limit", () => {
+  it("leaves room for every model call the step or model-call budget allows", () => {
+    // guard + summarize, 4 super-steps per call, the stopping plan + finalize, and LangGraph's input step.
+    expect(recursionLimitFor({ steps: 12 })).toBe(2 + 4 * 12 + 2 + 1);
+    expect(recursionLimitFor({ steps: 12, modelCalls: 5 })).toBe(recursionLimitFor({ steps: 5 }));
+    expect(recursionLimitFor({ tokens: 1000 })).toBe(10_000);
+    for (let steps = 1; steps <= 50; steps++) {
+      const limit = recursionLimitFor({ steps });
+      expect(recursionBreach(limit, steps - 1)).toBeNull(); // the last call the budget allows fits
+    }
+  });
+
+  it("a lower limit than the budgets need becomes a budget_steps stop before the call that would not fit", () => {
+    expect(recursionBreach(undefined, 100)).toBeNull();
+    expect(recursionBreach(25, 4)).toBeNull(); // 2 + 4*5 + 2 + 1 = 25
+    expect(recursionBreach(25, 5)).toMatchObject({ reason: "budget_steps", scope: "run", limit: 25, used: 5 });
+    expect(recursionBreach(8, 0)).toMatchObject({ reason: "budget_steps", used: 0 });
   });
 });
