@@ -56,4 +56,8 @@ export const APP_MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX IF NOT EXISTS keel_runs_one_active ON keel_runs (thread_id) WHERE status IN ('pending', 'running');
   CREATE INDEX IF NOT EXISTS keel_runs_thread ON keel_runs (thread_id, created_at DESC)`,
+  // An approved send is queued at most once per tool call, however often its step re-runs (retry,
+  // crash-resume, replay from a checkpoint): the tool's idempotency key is unique.
+  `ALTER TABLE keel_outbox ADD COLUMN IF NOT EXISTS idempotency_key text;
+  CREATE UNIQUE INDEX IF NOT EXISTS keel_outbox_idempotency_key ON keel_outbox (idempotency_key)`,
 ];

@@ -6,6 +6,8 @@ export interface PendingCall {
   id: string;
   name: string;
   args: Record<string, unknown>;
+  /** The AI message that made the call (part of its idempotency key). */
+  messageId?: string;
   /** Set when the model's arguments were not valid JSON: the raw text and the parse error. */
   malformed?: { raw: string; error: string };
 }
@@ -33,6 +35,7 @@ export function pendingToolCalls(messages: readonly BaseMessage[]): PendingCall[
         id: c.id,
         name: c.name,
         args: c.args,
+        ...(ai.id ? { messageId: ai.id } : {}),
         ...(bad ? { malformed: { raw: bad.args ?? "", error: bad.error ?? "not valid JSON" } } : {}),
       };
     });

@@ -11,6 +11,7 @@ const ctx: ToolContext = {
   userId: "u",
   role: "member",
   threadId: "t",
+  idempotencyKey: "k",
   signal: new AbortController().signal,
   db: () => Promise.reject(new Error("unused")),
 };

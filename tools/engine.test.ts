@@ -4,7 +4,7 @@ import { memoryLogger } from "../runtime/logger.js";
 import { defineTool } from "./define.js";
 import { ToolEngine } from "./engine.js";
 import { ToolRegistry } from "./registry.js";
-import type { ToolContext } from "./types.js";
+import type { CallerToolContext } from "./types.js";
 
 let writes = 0;
 const write = defineTool({
@@ -16,7 +16,7 @@ const write = defineTool({
 });
 const read = defineTool({ name: "read", description: "harmless", schema: z.object({}), handler: async () => "ok" });
 
-const ctx = (role: ToolContext["role"] = "member"): ToolContext => ({
+const ctx = (role: CallerToolContext["role"] = "member"): CallerToolContext => ({
   userId: "u1",
   role,
   threadId: "t1",

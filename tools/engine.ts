@@ -4,12 +4,15 @@ import { retryPolicy, retryWithPolicy, RetryGaveUpError } from "../runtime/retry
 import { isTransientToolError, ToolError } from "./errors.js";
 import { ToolRateLimiter } from "./rate-limit.js";
 import type { ToolRegistry } from "./registry.js";
-import type { KeelTool, ToolContext, ToolErrorCode, ToolResult } from "./types.js";
+import { idempotencyKeyOf } from "./idempotency.js";
+import type { CallerToolContext, KeelTool, ToolContext, ToolErrorCode, ToolResult } from "./types.js";
 
 export interface ToolCallRequest {
   id: string;
   name: string;
   args: unknown;
+  /** Id of the AI message that made the call; part of the idempotency key (providers may reuse call ids). */
+  messageId?: string;
 }
 
 export interface ExecuteOptions {
@@ -38,7 +41,8 @@ export class ToolEngine {
     this.limiter = new ToolRateLimiter(options.now);
   }
 
-  async run(call: ToolCallRequest, ctx: ToolContext, options: ExecuteOptions): Promise<ToolResult> {
+  async run(call: ToolCallRequest, caller: CallerToolContext, options: ExecuteOptions): Promise<ToolResult> {
+    const ctx: ToolContext = { ...caller, idempotencyKey: idempotencyKeyOf(caller.threadId, call) };
     const tool = this.registry.get(call.name);
     if (!tool) {
       const valid = this.registry.allowedFor(ctx.role).map((t) => t.name);
@@ -95,7 +99,7 @@ export class ToolEngine {
   /** Calls of one step in parallel, at most `concurrency` at a time; results in call order. */
   async runAll(
     calls: readonly ToolCallRequest[],
-    ctx: ToolContext,
+    ctx: CallerToolContext,
     options: ExecuteOptions & { concurrency: number },
   ): Promise<ToolResult[]> {
     const results = new Array<ToolResult>(calls.length);
@@ -161,7 +165,7 @@ export class ToolEngine {
   /** A refusal before anything runs; logged with who, what and why. */
   private refuse(
     call: ToolCallRequest,
-    ctx: ToolContext,
+    ctx: CallerToolContext,
     code: ToolErrorCode,
     message: string,
     retryable: boolean,

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { defineTool } from "./define.js";
+import { ToolError } from "./errors.js";
 
 /**
  * The demo side effect: a message queued in the `keel_outbox` table. A real fork would hand the
- * row to a mailer; the approval gate in front of it is the point.
+ * row to a mailer; the approval gate in front of it is the point, and so is the idempotency key:
+ * the row and its key commit together, so a step that runs again finds the row instead of adding one.
  */
 export const outboxSend = defineTool({
   name: "outbox_send",
@@ -16,10 +18,25 @@ export const outboxSend = defineTool({
   policy: { risk: "write", roles: ["member", "admin"], needsApproval: true, timeoutMs: 5_000 },
   handler: async ({ to, subject, body }, ctx) => {
     const pool = await ctx.db();
-    const { rows } = await pool.query<{ id: string }>(
-      "INSERT INTO keel_outbox (thread_id, user_id, to_address, subject, body) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-      [ctx.threadId, ctx.userId, to, subject, body],
+    const inserted = await pool.query<{ id: string }>(
+      `INSERT INTO keel_outbox (thread_id, user_id, to_address, subject, body, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [ctx.threadId, ctx.userId, to, subject, body, ctx.idempotencyKey],
     );
-    return { id: Number(rows[0]?.id), to };
+    if (inserted.rows[0]) return { id: Number(inserted.rows[0].id), to };
+    // This call already ran: answer with its first result, and never queue a different message under it.
+    const { rows } = await pool.query<{ id: string; to_address: string; subject: string; body: string }>(
+      "SELECT id, to_address, subject, body FROM keel_outbox WHERE idempotency_key = $1",
+      [ctx.idempotencyKey],
+    );
+    const first = rows[0];
+    if (!first) throw new Error("outbox row vanished between insert and lookup");
+    if (first.to_address !== to || first.subject !== subject || first.body !== body) {
+      throw new ToolError(
+        `This tool call already queued message ${first.id} to ${first.to_address} with different content; nothing new was queued.`,
+        { retryable: false, suggestion: "Tell the user the original message was already queued." },
+      );
+    }
+    return { id: Number(first.id), to };
   },
 });

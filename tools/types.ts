@@ -4,14 +4,25 @@ import type { z } from "zod";
 export const ROLES = ["viewer", "member", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is calling and where: handed to every handler and approval policy. */
-export interface ToolContext {
+/** Who is calling and where, shared by every call of one tool batch. */
+export interface CallerToolContext {
   userId: string;
   role: Role;
   threadId: string;
   signal: AbortSignal;
   /** The app database, opened on first use (most tools never need it). */
   db: () => Promise<Pool>;
+}
+
+/** What a handler receives: the caller's context plus this call's own idempotency key. */
+export interface ToolContext extends CallerToolContext {
+  /**
+   * The same for every execution of this one tool call: retries, a process resuming the run after a
+   * crash, a replay from an earlier checkpoint. A tool with side effects must act at most once per
+   * key (record it under a unique constraint in the same transaction as the effect, or pass it to
+   * the provider as its idempotency key) and answer a repeat with the first result.
+   */
+  idempotencyKey: string;
 }
 
 export type ApprovalPolicy<Args> =

@@ -56,6 +56,7 @@ function context(signal: AbortSignal = new AbortController().signal): ToolContex
     userId: "u1",
     role: "member",
     threadId: "t1",
+    idempotencyKey: "k1",
     signal,
     db: () => Promise.reject(new Error("these tests use no database")),
   };
