@@ -73,11 +73,15 @@ export function createAgentDeps(
   },
 ): AgentDeps {
   const endpoint = parts.fake ? { baseUrl: parts.fake.baseUrl, apiKey: "offline-demo" } : {};
-  const model = new ModelClient(config.model, endpoint);
+  const model = new ModelClient(config.model, endpoint, { logger: parts.logger });
   const { llmClassifier } = config.guards;
   const classifier = llmClassifier.enabled
     ? createLlmClassifier(
-        new ModelClient(config.model, { ...endpoint, model: llmClassifier.model ?? config.model.name }),
+        new ModelClient(
+          config.model,
+          { ...endpoint, model: llmClassifier.model ?? config.model.name },
+          { logger: parts.logger },
+        ),
         {
           failMode: llmClassifier.failMode,
         },

@@ -16,7 +16,13 @@ export interface ChatModelPort {
   readonly modelName: string;
   invoke(
     messages: BaseMessage[],
-    options: { tools?: ToolSpec[]; signal?: AbortSignal; config?: RunnableConfig },
+    options: {
+      tools?: ToolSpec[];
+      signal?: AbortSignal;
+      config?: RunnableConfig;
+      /** What is left of the run's time budget (ms): no retry wait may end past it. */
+      timeBudgetMs?: number;
+    },
   ): Promise<AIMessage>;
 }
 

@@ -19,6 +19,7 @@ export function budgetsFor(deps: AgentDeps, caller: CallerContext): Budgets {
 export function makePlanNode(deps: AgentDeps) {
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const caller = callerContext(config);
+    const { wallSeconds } = budgetsFor(deps, caller).run;
     const breach =
       budgetBreach({ run: state.runUsage, thread: state.threadUsage }, budgetsFor(deps, caller), {
         modelCall: true,
@@ -56,6 +57,10 @@ export function makePlanNode(deps: AgentDeps) {
         tools: deps.engine.registry.specsFor(caller.role),
         signal: config.signal,
         config,
+        // Retries never wait past what is left of the run's time budget.
+        ...(wallSeconds === undefined
+          ? {}
+          : { timeBudgetMs: Math.max(0, wallSeconds * 1000 - state.runUsage.elapsedMs) }),
       });
     } catch (err) {
       if (config.signal?.aborted) throw err;

@@ -73,6 +73,23 @@ describe("loadConfig", () => {
     );
   });
 
+  // 429s are retried for a length of time, not a number of attempts (MODEL_MAX_RETRIES is for 5xx and resets).
+  it("reads the rate-limit patience and its backoff cap, with defaults", () => {
+    expect(loadConfig({}).model.retry).toEqual({
+      maxRetries: 4,
+      baseMs: 500,
+      maxMs: 20_000,
+      rateLimitPatienceMs: 60_000,
+      rateLimitMaxMs: 15_000,
+    });
+    expect(
+      loadConfig({ MODEL_RATE_LIMIT_PATIENCE_MS: "0", MODEL_RATE_LIMIT_RETRY_MAX_MS: "2000" }).model.retry,
+    ).toMatchObject({ rateLimitPatienceMs: 0, rateLimitMaxMs: 2000 });
+    expect(configError({ MODEL_RATE_LIMIT_PATIENCE_MS: "-1" }).details?.variables).toEqual([
+      "MODEL_RATE_LIMIT_PATIENCE_MS",
+    ]);
+  });
+
   it(".env.example documents exactly the variables the schema reads", () => {
     const documented = readFileSync(new URL("../.env.example", import.meta.url), "utf8")
       .split("\n")

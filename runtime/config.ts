@@ -42,6 +42,10 @@ export const EnvSchema = z.object({
   MODEL_MAX_RETRIES: int(4, 0, 10),
   MODEL_RETRY_BASE_MS: int(500, 1, 60_000),
   MODEL_RETRY_MAX_MS: int(20_000, 1, 300_000),
+  /** How long one model call keeps retrying 429s (they do not count against MODEL_MAX_RETRIES); 0 retries none. */
+  MODEL_RATE_LIMIT_PATIENCE_MS: int(60_000, 0, 3_600_000),
+  /** Longest backoff between two 429 retries when the endpoint sends no `retry-after`. */
+  MODEL_RATE_LIMIT_RETRY_MAX_MS: int(15_000, 1, 300_000),
   /** JSON file of prices (USD per million tokens) laid over the built-in table. */
   PRICES_FILE: optionalString,
 
@@ -135,7 +139,14 @@ export interface KeelConfig {
     temperature: number;
     timeoutMs: number;
     stallMs: number;
-    retry: { maxRetries: number; baseMs: number; maxMs: number };
+    retry: {
+      maxRetries: number;
+      baseMs: number;
+      maxMs: number;
+      /** See RetryPolicy in retry.ts: unset, 429s count against maxRetries. */
+      rateLimitPatienceMs?: number;
+      rateLimitMaxMs?: number;
+    };
     prices: PriceTable;
     /** True when no key is configured: Keel talks to its own offline fake server. */
     offline: boolean;
@@ -213,7 +224,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       temperature: e.MODEL_TEMPERATURE,
       timeoutMs: e.MODEL_TIMEOUT_MS,
       stallMs: e.MODEL_STALL_MS,
-      retry: { maxRetries: e.MODEL_MAX_RETRIES, baseMs: e.MODEL_RETRY_BASE_MS, maxMs: e.MODEL_RETRY_MAX_MS },
+      retry: {
+        maxRetries: e.MODEL_MAX_RETRIES,
+        baseMs: e.MODEL_RETRY_BASE_MS,
+        maxMs: e.MODEL_RETRY_MAX_MS,
+        rateLimitPatienceMs: e.MODEL_RATE_LIMIT_PATIENCE_MS,
+        rateLimitMaxMs: e.MODEL_RATE_LIMIT_RETRY_MAX_MS,
+      },
       offline: e.OPENAI_API_KEY === undefined,
       prices: loadPrices(e.PRICES_FILE),
     },

@@ -1,19 +1,22 @@
 /**
  * The chat model: ChatOpenAI against any OpenAI-compatible endpoint, with the library's retries
  * off and Keel's own policy on top (retry.ts), deadlines enforced by deadline-fetch.ts, an
- * optional fallback model, and failures turned into KeelErrors a human can act on.
+ * optional fallback model, a `model_retry` log line per retry, and failures turned into KeelErrors
+ * a human can act on.
  */
 import { AIMessage, AIMessageChunk, type BaseMessage, type MessageContent } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { ChatOpenAI, ChatOpenAICompletions, type ChatOpenAIFields } from "@langchain/openai";
 import type { KeelConfig } from "./config.js";
-import { createDeadlineFetch } from "./deadline-fetch.js";
+import { createDeadlineFetch, ModelDeadlineError, type DeadlinePhase } from "./deadline-fetch.js";
 import { KeelError, type ErrorCode } from "./errors.js";
+import type { Logger } from "./logger.js";
 import {
   formatSeconds,
   retryPolicy,
   retryWithPolicy,
   RetryGaveUpError,
+  type FailureClass,
   type FailureReason,
   type RetryInfo,
   type RetryPolicy,
@@ -102,15 +105,51 @@ export interface ModelRetryEvent {
   reason: FailureReason;
   status?: number;
   retryAfterMs?: number;
+  /** For stalls and timeouts: before response headers or in the middle of the body. */
+  phase?: DeadlinePhase;
   message: string;
 }
 
 export interface ModelInvokeOptions {
   tools?: ModelToolSpec[];
   signal?: AbortSignal;
-  /** The calling node's config, so callbacks (token streaming, tracing) reach the model call. */
+  /**
+   * The calling node's config, so callbacks (token streaming, tracing) reach the model call; its
+   * thread (`configurable.thread_id`) and caller (`context.userId`) go into the retry log lines.
+   */
   config?: RunnableConfig;
+  /**
+   * How long this call may take in all, retries included: what is left of the run's time budget.
+   * No backoff or `retry-after` wait that would end later is started; the call fails instead
+   * (details.stop "deadline"). An attempt already under way still runs to its own MODEL_TIMEOUT_MS.
+   */
+  timeBudgetMs?: number;
   onRetry?: (event: ModelRetryEvent) => void;
+}
+
+export interface ModelClientOptions {
+  /** Where the `model_retry` lines go (one per retry and per switch to the fallback model). */
+  logger?: Logger;
+}
+
+/** The `reason` of a `model_retry` log line: short codes for the faults an operator sees. */
+const LOG_REASONS: Record<FailureReason, string> = {
+  rate_limit: "rate_limited",
+  server_error: "server_error",
+  connection: "connection_error",
+  timeout: "timeout",
+  stall: "stalled",
+  client_error: "client_error",
+  aborted: "aborted",
+  unknown: "unknown",
+};
+
+/** What one invoke shares across its attempts: when it began, its deadline, whom to log for. */
+interface CallContext {
+  started: number;
+  deadline: number | undefined;
+  signal: AbortSignal | undefined;
+  log: Record<string, string>;
 }
 
 /** What one model's run of attempts came to, for error messages and details. */
@@ -131,39 +170,70 @@ export class ModelClient {
   private readonly policy: RetryPolicy;
   private readonly primary: ChatOpenAI;
   private readonly fallback: ChatOpenAI | undefined;
+  private readonly logger: Logger | undefined;
 
   constructor(
     private readonly cfg: ModelConfig,
     overrides: ModelOverrides = {},
+    options: ModelClientOptions = {},
   ) {
+    this.logger = options.logger;
     this.modelName = overrides.model ?? cfg.name;
     this.fallbackName = cfg.fallbackName && cfg.fallbackName !== this.modelName ? cfg.fallbackName : undefined;
     this.endpoint = (overrides.baseUrl ?? cfg.baseUrl ?? OPENAI_DEFAULT_ENDPOINT).replace(/\/+$/, "");
-    this.policy = retryPolicy(cfg.retry);
+    const policy = retryPolicy(cfg.retry);
+    // A longer rate-limit patience also covers the longer `retry-after` a per-minute limit sends.
+    this.policy = { ...policy, maxRetryAfterMs: Math.max(policy.maxRetryAfterMs, policy.rateLimitPatienceMs ?? 0) };
     this.primary = createChatModel(cfg, { ...overrides, model: this.modelName });
     this.fallback =
       this.fallbackName === undefined ? undefined : createChatModel(cfg, { ...overrides, model: this.fallbackName });
   }
 
   async invoke(messages: BaseMessage[], options: ModelInvokeOptions = {}): Promise<AIMessage> {
-    const signal = combineSignals(options.signal, options.config?.signal);
+    const started = Date.now();
+    const call: CallContext = {
+      started,
+      deadline: options.timeBudgetMs === undefined ? undefined : started + options.timeBudgetMs,
+      signal: combineSignals(options.signal, options.config?.signal),
+      log: logContext(options.config),
+    };
     let primaryOutcome: Outcome;
     try {
-      return await this.attempts(this.primary, this.modelName, messages, options, signal);
+      return await this.attempts(this.primary, this.modelName, messages, options, call);
     } catch (err) {
       if (!(err instanceof RetryGaveUpError)) throw err;
       primaryOutcome = { model: this.modelName, gaveUp: err };
     }
-    // The fallback is for an unavailable primary; a request the endpoint rejects would fail there too.
+    // The fallback is for an unavailable primary; a request the endpoint rejects would fail there
+    // too, and a call whose time is up has none left to give it.
+    const { stop, failure } = primaryOutcome.gaveUp;
     if (
       this.fallback === undefined ||
       this.fallbackName === undefined ||
-      primaryOutcome.gaveUp.stop === "not_retryable"
+      stop === "not_retryable" ||
+      stop === "deadline" ||
+      (call.deadline !== undefined && Date.now() >= call.deadline)
     ) {
       throw this.toKeelError(primaryOutcome);
     }
+    this.logger?.warn(
+      {
+        event: "model_retry",
+        ...call.log,
+        model: this.modelName,
+        attempt: primaryOutcome.gaveUp.attempts,
+        reason: "fallback",
+        delay_ms: 0,
+        next_model: this.fallbackName,
+        last_reason: LOG_REASONS[failure.reason],
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+        elapsed_ms: Date.now() - started,
+        error: serverMessage(primaryOutcome.gaveUp.cause),
+      },
+      "switching to the fallback model",
+    );
     try {
-      return await this.attempts(this.fallback, this.fallbackName, messages, options, signal);
+      return await this.attempts(this.fallback, this.fallbackName, messages, options, call);
     } catch (err) {
       if (!(err instanceof RetryGaveUpError)) throw err;
       throw this.toKeelError({ model: this.fallbackName, gaveUp: err }, primaryOutcome);
@@ -175,8 +245,9 @@ export class ModelClient {
     name: string,
     messages: BaseMessage[],
     options: ModelInvokeOptions,
-    signal: AbortSignal | undefined,
+    call: CallContext,
   ): Promise<AIMessage> {
+    const { signal } = call;
     const tools = options.tools?.map((tool) => ({
       type: "function" as const,
       function: { name: tool.name, description: tool.description, parameters: tool.parameters },
@@ -196,7 +267,27 @@ export class ModelClient {
       this.policy,
       {
         signal,
-        onRetry: options.onRetry && ((info: RetryInfo) => options.onRetry?.(retryEvent(name, info))),
+        deadline: call.deadline,
+        onRetry: (info: RetryInfo) => {
+          const event = retryEvent(name, info);
+          this.logger?.warn(
+            {
+              event: "model_retry",
+              ...call.log,
+              model: name,
+              attempt: event.attempt,
+              reason: LOG_REASONS[event.reason],
+              delay_ms: event.delayMs,
+              ...(event.status === undefined ? {} : { status: event.status }),
+              ...(event.retryAfterMs === undefined ? {} : { retry_after_ms: event.retryAfterMs }),
+              ...(event.phase === undefined ? {} : { phase: event.phase }),
+              elapsed_ms: Date.now() - call.started,
+              error: event.message,
+            },
+            "retrying model call",
+          );
+          options.onRetry?.(event);
+        },
       },
     );
   }
@@ -214,6 +305,8 @@ export class ModelClient {
         attempts: gaveUp.attempts + (primary?.gaveUp.attempts ?? 0),
         elapsedMs: gaveUp.elapsedMs + (primary?.gaveUp.elapsedMs ?? 0),
         reason: failure.reason,
+        /** Why retrying stopped: exhausted, rate_limit_patience, deadline, retry_after_too_long, not_retryable. */
+        stop: gaveUp.stop,
         ...(failure.status === undefined ? {} : { status: failure.status }),
         ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
         ...(gaveUp.retryAt === undefined ? {} : { retryAt: gaveUp.retryAt.toISOString() }),
@@ -239,13 +332,31 @@ export class ModelClient {
     if (gaveUp.stop === "retry_after_too_long" && failure.retryAfterMs !== undefined) {
       return `${who} is rate limited and asked to retry after ${formatSeconds(failure.retryAfterMs)}, longer than the ${formatSeconds(this.policy.maxRetryAfterMs)} Keel waits; retry after ${gaveUp.retryAt?.toISOString() ?? "that time"}`;
     }
+    const times = `on ${attempts} attempt${attempts === 1 ? "" : "s"} over ${formatSeconds(elapsedMs)}`;
+    if (gaveUp.stop === "rate_limit_patience") {
+      const patienceMs = this.policy.rateLimitPatienceMs ?? 0;
+      const patience = `the ${formatWait(patienceMs)} Keel waits out rate limits (MODEL_RATE_LIMIT_PATIENCE_MS)`;
+      if (failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
+        return `${who} is rate limited (429) ${times} and asked to retry after ${formatSeconds(failure.retryAfterMs)}, which ${patience} does not cover; retry after ${gaveUp.retryAt?.toISOString() ?? "that time"}`;
+      }
+      return patienceMs === 0
+        ? `${who} is rate limited (429) and MODEL_RATE_LIMIT_PATIENCE_MS is 0, so Keel does not wait it out`
+        : `${who} was rate limited (429) ${times}, all of ${patience}`;
+    }
     if (gaveUp.stop === "not_retryable") {
       if (failure.reason === "client_error")
         return `${who} rejected the request with ${failure.status ?? "an error"}: ${detail}${rejectionHint(failure.status)}`;
       if (failure.reason === "rate_limit") return `${who} refused with 429 and a retry will not help: ${detail}`;
       return `${who} failed: ${detail}`;
     }
-    const times = `on ${attempts} attempt${attempts === 1 ? "" : "s"} over ${formatSeconds(elapsedMs)}`;
+    const fault = this.describeFault(who, failure, times, detail);
+    if (gaveUp.stop === "deadline" && gaveUp.wait !== undefined) {
+      return `${fault}; stopped retrying: the next attempt was due in ${formatWait(gaveUp.wait.delayMs)}, but only ${formatWait(gaveUp.wait.leftMs)} of the time budget was left`;
+    }
+    return fault;
+  }
+
+  private describeFault(who: string, failure: FailureClass, times: string, detail: string): string {
     switch (failure.reason) {
       case "stall":
         return `${who} went silent for ${this.cfg.stallMs} ms (MODEL_STALL_MS) ${times}`;
@@ -263,11 +374,16 @@ export class ModelClient {
   }
 }
 
+/** Waits can be a few milliseconds, which "0.0 s" would hide. */
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatSeconds(ms);
+}
+
 function errorCodeFor(gaveUp: RetryGaveUpError): ErrorCode {
   const { reason } = gaveUp.failure;
   if (gaveUp.stop === "not_retryable" && reason === "client_error") return "model_rejected";
   if (
-    gaveUp.stop === "exhausted" &&
+    (gaveUp.stop === "exhausted" || gaveUp.stop === "deadline") &&
     (reason === "stall" || (reason === "timeout" && gaveUp.failure.status === undefined))
   ) {
     return "model_timeout";
@@ -302,8 +418,36 @@ function retryEvent(model: string, info: RetryInfo): ModelRetryEvent {
     reason: info.failure.reason,
     ...(info.failure.status === undefined ? {} : { status: info.failure.status }),
     ...(info.failure.retryAfterMs === undefined ? {} : { retryAfterMs: info.failure.retryAfterMs }),
+    ...phaseOf(info.error),
     message: serverMessage(info.error),
   };
+}
+
+/** Where a stall or deadline struck: our deadline error sits somewhere down the cause chain. */
+function phaseOf(err: unknown): { phase?: DeadlinePhase } {
+  let current: unknown = err;
+  for (let depth = 0; depth < 10 && current instanceof Error; depth++) {
+    if (current instanceof ModelDeadlineError) return { phase: current.phase };
+    current = current.cause;
+  }
+  return {};
+}
+
+/**
+ * The thread, caller and node of a call, from the node's config as LangGraph passes it: the thread
+ * in `configurable`, the caller in `context` (else the run's metadata, as the API server sets it).
+ */
+function logContext(config: RunnableConfig | undefined): Record<string, string> {
+  const metadata = config?.metadata ?? {};
+  const context = (config as { context?: { userId?: unknown } } | undefined)?.context;
+  const fields: Record<string, unknown> = {
+    thread_id: config?.configurable?.thread_id ?? metadata.thread_id,
+    user_id: context?.userId ?? metadata.user_id,
+    node: metadata.langgraph_node,
+  };
+  return Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {

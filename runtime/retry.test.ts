@@ -282,3 +282,140 @@ describe("retryWithPolicy", () => {
     expect(calls).toBe(0);
   });
 });
+
+/** A clock that only moves when the retry loop sleeps, so time-bounded tests run instantly. */
+function fakeClock() {
+  let t = 0;
+  const waits: number[] = [];
+  const sleep = (ms: number): Promise<void> => {
+    waits.push(ms);
+    t += ms;
+    return Promise.resolve();
+  };
+  return { waits, sleep, now: () => t };
+}
+
+describe("retryWithPolicy: rate limits get their own patience", () => {
+  const patient = retryPolicy({
+    maxRetries: 2,
+    baseMs: 10,
+    maxMs: 1000,
+    jitter: "none",
+    rateLimitPatienceMs: 1000,
+    rateLimitMaxMs: 100,
+  });
+
+  // Before: a 429 used up one of the maxRetries, so a per-minute limit failed the call in seconds.
+  it("keeps retrying 429s past maxRetries while the patience lasts, then succeeds", async () => {
+    const clock = fakeClock();
+    const result = await retryWithPolicy(
+      (attempt) => (attempt <= 6 ? failWith(httpError(429)) : Promise.resolve("ok")),
+      patient,
+      clock,
+    );
+    expect(result).toBe("ok");
+    // Their own backoff, capped by rateLimitMaxMs (not maxMs).
+    expect(clock.waits).toEqual([10, 20, 40, 80, 100, 100]);
+  });
+
+  it("stops once the patience is spent, its last wait cut to what is left of it", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const err = (await retryWithPolicy(
+      () => {
+        calls++;
+        return failWith(httpError(429));
+      },
+      patient,
+      clock,
+    ).catch((e: unknown) => e)) as RetryGaveUpError;
+    expect(err).toBeInstanceOf(RetryGaveUpError);
+    expect(err.stop).toBe("rate_limit_patience");
+    expect(err.failure.reason).toBe("rate_limit");
+    // 10+20+40+80 = 150, then 100 each up to 950, then the last wait is the 50 left.
+    expect(clock.waits.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(clock.waits.at(-1)).toBe(50);
+    expect(calls).toBe(clock.waits.length + 1);
+    expect(err.elapsedMs).toBe(1000);
+  });
+
+  it("does not wait for a retry-after that ends beyond the patience: it stops at once and says when", async () => {
+    const clock = fakeClock();
+    const err = (await retryWithPolicy(() => failWith(httpError(429, { "retry-after": "5" })), patient, clock).catch(
+      (e: unknown) => e,
+    )) as RetryGaveUpError;
+    expect(clock.waits).toEqual([]);
+    expect(err.stop).toBe("rate_limit_patience");
+    expect(err.retryAt?.getTime()).toBe(5000);
+  });
+
+  it("a retry-after of 0 falls back to backoff instead of hammering the endpoint", async () => {
+    const clock = fakeClock();
+    await retryWithPolicy(
+      (attempt) => (attempt <= 2 ? failWith(httpError(429, { "retry-after": "0" })) : Promise.resolve("ok")),
+      patient,
+      clock,
+    );
+    expect(clock.waits).toEqual([10, 20]);
+  });
+
+  it("5xx retries keep their own count, unspent by the 429s before them", async () => {
+    const clock = fakeClock();
+    const statuses = [429, 429, 429, 503, 503, 503, 503];
+    let calls = 0;
+    const err = (await retryWithPolicy(() => failWith(httpError(statuses[calls++] ?? 503)), patient, clock).catch(
+      (e: unknown) => e,
+    )) as RetryGaveUpError;
+    // 3 rate-limited attempts + 1 + maxRetries (2) server errors.
+    expect(calls).toBe(6);
+    expect(err.stop).toBe("exhausted");
+    expect(err.failure.reason).toBe("server_error");
+    // The 5xx backoff starts over at baseMs: its count is its own.
+    expect(clock.waits).toEqual([10, 20, 40, 10, 20]);
+  });
+});
+
+describe("retryWithPolicy: a deadline", () => {
+  // The run's time budget: a wait that would end past it is not started.
+  it("never sleeps past it and gives up with stop 'deadline', saying what was left", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const err = (await retryWithPolicy(
+      () => {
+        calls++;
+        return failWith(httpError(503));
+      },
+      retryPolicy({ maxRetries: 9, baseMs: 100, maxMs: 10_000, jitter: "none" }),
+      { ...clock, deadline: 350 },
+    ).catch((e: unknown) => e)) as RetryGaveUpError;
+    // Waits 100 and 200 fit (t = 300); the next, 400, would end at 700.
+    expect(clock.waits).toEqual([100, 200]);
+    expect(calls).toBe(3);
+    expect(err.stop).toBe("deadline");
+    expect(err.wait).toEqual({ delayMs: 400, leftMs: 50 });
+    expect(err.message).toMatch(/deadline/);
+  });
+
+  it("bounds the rate-limit patience too", async () => {
+    const clock = fakeClock();
+    const err = (await retryWithPolicy(
+      () => failWith(httpError(429)),
+      retryPolicy({ maxRetries: 0, baseMs: 10, maxMs: 10, jitter: "none", rateLimitPatienceMs: 60_000 }),
+      { ...clock, deadline: 55 },
+    ).catch((e: unknown) => e)) as RetryGaveUpError;
+    expect(clock.waits).toEqual([10, 10, 10, 10, 10]);
+    expect(err.stop).toBe("deadline");
+  });
+
+  it("a retry-after beyond the deadline is not waited for", async () => {
+    const clock = fakeClock();
+    const err = (await retryWithPolicy(
+      () => failWith(httpError(429, { "retry-after": "2" })),
+      retryPolicy({ maxRetries: 3, baseMs: 10, maxMs: 10, rateLimitPatienceMs: 60_000 }),
+      { ...clock, deadline: 1000 },
+    ).catch((e: unknown) => e)) as RetryGaveUpError;
+    expect(clock.waits).toEqual([]);
+    expect(err.stop).toBe("deadline");
+    expect(err.retryAt?.getTime()).toBe(2000);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Keel's retry policy for model calls: exponential backoff with jitter, `retry-after` honoured up
- * to a bound, and a classifier that knows how @langchain/openai and the openai SDK surface
- * failures. Pure: no model import, the clock and the randomness can be injected.
+ * to a bound, rate limits waited out for a length of time rather than a number of attempts, an
+ * optional deadline no wait may pass, and a classifier that knows how @langchain/openai and the
+ * openai SDK surface failures. Pure: no model import, the clock and the randomness can be injected.
  */
 import { z } from "zod";
 import { ModelDeadlineError } from "./deadline-fetch.js";
@@ -22,6 +23,14 @@ export const RetryPolicySchema = z.object({
   jitter: z.enum(["equal", "full", "none"]).default("equal"),
   /** A `retry-after` beyond this is not waited out: the call fails and says when to try again. */
   maxRetryAfterMs: z.number().min(0).default(60_000),
+  /**
+   * When set, 429s are retried until this long after the first attempt instead of counting against
+   * `maxRetries`: a per-minute limit clears in seconds to a minute, which a handful of quick
+   * retries never covers. 0 retries no 429. Unset, a 429 is one more retry like any other.
+   */
+  rateLimitPatienceMs: z.number().min(0).optional(),
+  /** Upper bound of the backoff between two 429 retries without `retry-after`; `maxMs` when unset. */
+  rateLimitMaxMs: z.number().min(0).optional(),
 });
 
 export type RetryPolicy = z.output<typeof RetryPolicySchema>;
@@ -210,7 +219,18 @@ export function classifyModelError(err: unknown): FailureClass {
   return { retryable: false, reason: "unknown" };
 }
 
-export type RetryStop = "not_retryable" | "exhausted" | "retry_after_too_long";
+/**
+ * Why retrying stopped: a failure no retry fixes, the retries spent, a `retry-after` beyond
+ * `maxRetryAfterMs`, the rate-limit patience spent (or a `retry-after` ending after it), or the
+ * caller's deadline too close for the next wait.
+ */
+export type RetryStop = "not_retryable" | "exhausted" | "retry_after_too_long" | "rate_limit_patience" | "deadline";
+
+/** The wait a `deadline` stop declined, and how much time the deadline had left. */
+export interface DeclinedWait {
+  delayMs: number;
+  leftMs: number;
+}
 
 /** Thrown by retryWithPolicy when it stops; `cause` is the last failure. */
 export class RetryGaveUpError extends Error {
@@ -224,8 +244,10 @@ export class RetryGaveUpError extends Error {
     cause: unknown,
     /** When the server said a retry may succeed (set when it sent `retry-after`). */
     readonly retryAt?: Date,
+    /** Set on a `deadline` stop. */
+    readonly wait?: DeclinedWait,
   ) {
-    super(gaveUpMessage(stop, attempts, elapsedMs, failure, cause, retryAt), { cause });
+    super(gaveUpMessage(stop, attempts, elapsedMs, failure, cause, retryAt, wait), { cause });
   }
 }
 
@@ -236,14 +258,20 @@ function gaveUpMessage(
   failure: FailureClass,
   cause: unknown,
   retryAt?: Date,
+  wait?: DeclinedWait,
 ): string {
   const last = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
   if (stop === "retry_after_too_long" && failure.retryAfterMs !== undefined && retryAt !== undefined) {
     return `asked to retry after ${formatSeconds(failure.retryAfterMs)} (at ${retryAt.toISOString()}), longer than this client waits: ${last}`;
   }
-  const what =
-    stop === "not_retryable" ? "not retryable" : `gave up after ${attempts} attempts over ${formatSeconds(elapsedMs)}`;
-  return `${what}: ${last}`;
+  if (stop === "not_retryable") return `not retryable: ${last}`;
+  const why =
+    stop === "rate_limit_patience"
+      ? " (rate-limit patience spent)"
+      : stop === "deadline" && wait
+        ? ` (the next wait, ${formatSeconds(wait.delayMs)}, would pass the deadline ${formatSeconds(wait.leftMs)} away)`
+        : "";
+  return `gave up after ${attempts} attempts over ${formatSeconds(elapsedMs)}${why}: ${last}`;
 }
 
 export function formatSeconds(ms: number): string {
@@ -261,6 +289,8 @@ export interface RetryInfo {
 
 export interface RetryOptions {
   signal?: AbortSignal | undefined;
+  /** On the `now` clock: no wait may end after it; retrying stops instead (stop "deadline"). */
+  deadline?: number | undefined;
   onRetry?: ((info: RetryInfo) => void) | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   classify?: ((err: unknown) => FailureClass) | undefined;
@@ -289,8 +319,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 }
 
 /**
- * Runs `fn` until it succeeds or the policy says stop. A caller's abort rethrows the signal's
- * reason at once (also mid-sleep); every other stop throws RetryGaveUpError.
+ * Runs `fn` until it succeeds or the policy says stop. 429s are retried for the policy's rate-limit
+ * patience when it has one, with their own backoff; every other retryable failure counts against
+ * `maxRetries`. A caller's abort rethrows the signal's reason at once (also mid-sleep); every other
+ * stop throws RetryGaveUpError.
  */
 export async function retryWithPolicy<T>(
   fn: (attempt: number) => Promise<T>,
@@ -299,6 +331,7 @@ export async function retryWithPolicy<T>(
 ): Promise<T> {
   const {
     signal,
+    deadline,
     onRetry,
     sleep = abortableSleep,
     classify = classifyModelError,
@@ -306,6 +339,9 @@ export async function retryWithPolicy<T>(
     now = Date.now,
   } = options;
   const started = now();
+  // Counted apart, so 429s neither spend the retries of 5xx and resets nor grow their backoff.
+  let retries = 0;
+  let rateLimitRetries = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {
@@ -316,12 +352,33 @@ export async function retryWithPolicy<T>(
       const at = now();
       const elapsed = at - started;
       const retryAt = failure.retryAfterMs === undefined ? undefined : new Date(at + failure.retryAfterMs);
-      if (!failure.retryable) throw new RetryGaveUpError("not_retryable", attempt, elapsed, failure, err, retryAt);
+      const stop = (why: RetryStop, wait?: DeclinedWait) =>
+        new RetryGaveUpError(why, attempt, elapsed, failure, err, retryAt, wait);
+      if (!failure.retryable) throw stop("not_retryable");
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxRetryAfterMs) {
-        throw new RetryGaveUpError("retry_after_too_long", attempt, elapsed, failure, err, retryAt);
+        throw stop("retry_after_too_long");
       }
-      if (attempt > policy.maxRetries) throw new RetryGaveUpError("exhausted", attempt, elapsed, failure, err, retryAt);
-      const delayMs = failure.retryAfterMs ?? backoffDelay(attempt, policy, random);
+      let delayMs: number;
+      if (failure.reason === "rate_limit" && policy.rateLimitPatienceMs !== undefined) {
+        const leftMs = policy.rateLimitPatienceMs - elapsed;
+        // A retry before the server's `retry-after` would only be refused again.
+        if (leftMs <= 0 || (failure.retryAfterMs ?? 0) > leftMs) throw stop("rate_limit_patience");
+        rateLimitRetries++;
+        // `retry-after: 0` is read as "soon", not as leave to retry in a tight loop.
+        delayMs =
+          failure.retryAfterMs ||
+          Math.min(
+            leftMs,
+            backoffDelay(rateLimitRetries, { ...policy, maxMs: policy.rateLimitMaxMs ?? policy.maxMs }, random),
+          );
+      } else {
+        if (retries >= policy.maxRetries) throw stop("exhausted");
+        retries++;
+        delayMs = failure.retryAfterMs ?? backoffDelay(retries, policy, random);
+      }
+      if (deadline !== undefined && at + delayMs > deadline) {
+        throw stop("deadline", { delayMs, leftMs: Math.max(0, deadline - at) });
+      }
       onRetry?.({ attempt, delayMs, failure, error: err });
       await sleep(delayMs, signal);
     }

@@ -40,6 +40,52 @@ describe("each model fault ends in an answer after retries or a clean, explained
     expect(h.fake.requests).toHaveLength(3);
   });
 
+  // Before: a 429 used up one of MODEL_MAX_RETRIES, so a provider's per-minute limit failed the run.
+  it("429s beyond MODEL_MAX_RETRIES are waited out within MODEL_RATE_LIMIT_PATIENCE_MS, then answers", async () => {
+    h = await startHarness(script(...Array<FakeReply>(6).fill({ fault: "rate_limit" }), say("after the limit")), {
+      env: { MODEL_RATE_LIMIT_PATIENCE_MS: "10000", MODEL_RATE_LIMIT_RETRY_MAX_MS: "50" },
+    });
+    const outcome = done(await h.say("hello"));
+    expect(outcome.answer).toBe("after the limit");
+    expect(h.fake.requests).toHaveLength(7); // MODEL_MAX_RETRIES is 3 here
+  });
+
+  it("429s past MODEL_RATE_LIMIT_PATIENCE_MS end the run with model_error and say so", async () => {
+    h = await startHarness(() => ({ fault: "rate_limit" }), {
+      env: { MODEL_RATE_LIMIT_PATIENCE_MS: "300", MODEL_RATE_LIMIT_RETRY_MAX_MS: "50" },
+    });
+    const outcome = done(await h.say("hello"));
+    expect(outcome.stopReason).toBe("model_error");
+    expect(outcome.error?.code).toBe("model_unavailable");
+    expect(outcome.error?.message).toContain("MODEL_RATE_LIMIT_PATIENCE_MS");
+    expect(h.fake.requests.length).toBeGreaterThan(4);
+  });
+
+  it("429s are never waited out past the run's time budget", async () => {
+    h = await startHarness(() => ({ fault: "rate_limit" }), {
+      env: { MODEL_RATE_LIMIT_PATIENCE_MS: "60000", MODEL_RATE_LIMIT_RETRY_MAX_MS: "100", MAX_RUN_SECONDS: "0.5" },
+    });
+    const started = Date.now();
+    const outcome = done(await h.say("hello"));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(outcome.stopReason).toBe("model_error");
+    expect(outcome.error?.message).toContain("time budget");
+  });
+
+  it("every retry writes a model_retry log line with attempt, reason, delay and the caller", async () => {
+    h = await startHarness(script({ fault: "rate_limit" }, { fault: "server_error" }, say("fine")));
+    done(await h.say("hello"));
+    const retries = h.logs.filter((l) => l["event"] === "model_retry");
+    expect(retries).toEqual([
+      expect.objectContaining({ attempt: 1, reason: "rate_limited", status: 429, node: "plan", user_id: "tester" }),
+      expect.objectContaining({ attempt: 2, reason: "server_error", status: 500, node: "plan", user_id: "tester" }),
+    ]);
+    for (const line of retries) {
+      expect(line["thread_id"]).toBe(h.caller.threadId);
+      expect(line["delay_ms"]).toEqual(expect.any(Number));
+    }
+  });
+
   it("429 with retry-after waits as told, then answers", async () => {
     h = await startHarness(script({ fault: "rate_limit", retryAfterSeconds: 1 }, say("after the wait")));
     const started = Date.now();
