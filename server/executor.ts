@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import type { Agent } from "../graphs/agent.js";
+import type { AgentStateValue, StopReason } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Role } from "../tools/types.js";
 import { ApiError } from "./errors.js";
@@ -30,12 +31,47 @@ export interface RunOutcome {
   /** The last `values` event: the thread's state when the run stopped. */
   values: unknown;
   error: { error: string; message: string } | null;
+  /**
+   * Set when the run stopped in this process but continues (status stays pending/running, resumed
+   * from its last checkpoint): what its clients are told instead of a result. Not an error of the run.
+   */
+  handoff?: { error: "run_handed_off" | "database_connection_lost"; message: string };
 }
 
 type AbortReason = "cancel" | "shutdown" | "lock_lost";
 
 /** The events a failed run's stream carries, and what /wait answers with it. */
-export const errorValues = (error: RunOutcome["error"]) => (error ? { __error__: error } : null);
+export const errorValues = (error: { error: string; message: string } | null) => (error ? { __error__: error } : null);
+
+/**
+ * How a finished run ended, merged into its metadata so `runs.get`/`runs.list` show it without
+ * reading state: the graph's stop reason and error when it reached the end, or why it paused.
+ * Callers may not send these keys themselves (RUN_STOP_KEYS in run-request.ts).
+ */
+export type RunStop = {
+  stop_reason: StopReason | "awaiting_approval" | "breakpoint" | null;
+  error: { code: string; message: string } | null;
+};
+
+/**
+ * What the clients of a run stopped here but continuing elsewhere are told (the stream's last
+ * `error` event; `wait` answers it as `__error__`, which the SDK throws as "code: message").
+ */
+function handoffNotice(reason: "shutdown" | "lock_lost", run: RunRow): NonNullable<RunOutcome["handoff"]> {
+  const path = `/threads/${run.thread_id}/runs/${run.run_id}`;
+  const join = `Join it: GET ${path}/join for its result (SDK runs.join) or GET ${path}/stream for its events (runs.joinStream).`;
+  return reason === "lock_lost"
+    ? {
+        error: "database_connection_lost",
+        message:
+          `This server lost its database connection mid-run; run ${run.run_id} continues: its status stays running, ` +
+          `and it resumes from its last checkpoint once the database answers again, here or on another replica. ${join}`,
+      }
+    : {
+        error: "run_handed_off",
+        message: `This server is shutting down; run ${run.run_id} continues on another replica from its last checkpoint. ${join}`,
+      };
+}
 
 /** Resuming the same run more often than this means it crashes its process: it is failed instead. */
 const MAX_ATTEMPTS = 3;
@@ -269,7 +305,7 @@ export class RunExecutor {
       // Progress since the run began is in the checkpoints: continue from the last one, else start over.
       const continuing = resuming && (await this.latestCheckpointId(run.thread_id)) !== run.start_checkpoint_id;
       logger.info({ event: resuming ? "run_resumed" : "run_started", ...log, attempt, continuing }, "run");
-      outcome = await this.stream(run, kwargs, execution, attempt, continuing);
+      outcome = await this.stream(run, kwargs, lock, execution, attempt, continuing);
       return outcome;
     } catch (err) {
       outcome = { status: "error", values: null, error: { error: "run_failed", message: (err as Error).message } };
@@ -277,20 +313,38 @@ export class RunExecutor {
     } finally {
       clearInterval(poll);
       lock.lost.removeEventListener("abort", onLost);
-      try {
-        await updateRun(pool, run.run_id, { status: outcome.status, error: outcome.error });
-        await setThreadStatus(pool, run.thread_id, await this.threadStatusAfter(run.thread_id, outcome.status));
-      } catch (err) {
-        logger.error({ event: "run_record_failed", ...log, err: (err as Error).message }, "run");
+      let stop: RunStop | undefined;
+      // Without its lock this process no longer owns the run: its row stays active as it is, for
+      // whichever process takes the lock next (the database is likely away anyway).
+      if (outcome.handoff?.error !== "database_connection_lost") {
+        try {
+          const end = await this.endOf(run.thread_id, outcome.status);
+          stop = end.stop;
+          await updateRun(pool, run.run_id, { status: outcome.status, error: outcome.error, metadata: stop });
+          await setThreadStatus(pool, run.thread_id, end.thread);
+        } catch (err) {
+          logger.error({ event: "run_record_failed", ...log, err: (err as Error).message }, "run");
+        }
       }
       await lock.release();
-      logger.info({ event: "run_finished", ...log, status: outcome.status, reason: execution.abortReason }, "run");
+      logger.info(
+        {
+          event: "run_finished",
+          ...log,
+          status: outcome.status,
+          reason: execution.abortReason,
+          ...(stop ? { stop_reason: stop.stop_reason } : {}),
+          ...(outcome.handoff ? { handoff: outcome.handoff.error } : {}),
+        },
+        "run",
+      );
     }
   }
 
   private async stream(
     run: RunRow,
     kwargs: StoredKwargs,
+    lock: ThreadLock,
     execution: Execution,
     attempt: number,
     continuing: boolean,
@@ -321,6 +375,8 @@ export class RunExecutor {
     };
     let values: unknown = null;
     let error: RunOutcome["error"] = null;
+    // The engine's error event is held back: once the run is handed off it is replaced (below).
+    let errorEvent: SseEvent | undefined;
     try {
       const response = await this.deps.engine.request(`/threads/${run.thread_id}/runs/stream`, {
         method: "POST",
@@ -338,30 +394,49 @@ export class RunExecutor {
           values = JSON.parse(event.data);
         } else if (event.event === "error") {
           error = JSON.parse(event.data) as RunOutcome["error"];
+          errorEvent = event;
+          continue;
         }
         execution.emit(event);
         if (execution.controller.signal.aborted) break;
       }
     } catch (err) {
-      if (!execution.controller.signal.aborted) throw err;
+      // A run that fails because the database went away (its lock's connection too) is handed off.
+      if (!execution.controller.signal.aborted && (await lock.check())) throw err;
     }
+    // The engine reports a failed checkpoint write as the run's error; if the lock's connection is
+    // dead as well, the database went away and the run will be resumed: not a failure.
+    if (error && !execution.controller.signal.aborted) await lock.check();
     switch (execution.abortReason) {
       case "cancel":
+        if (errorEvent) execution.emit(errorEvent);
         return { status: "interrupted", values, error: null };
       case "shutdown":
-      case "lock_lost":
-        // Handed off: stays active so a sweep resumes it from its last checkpoint.
-        return { status: "pending", values, error: null };
+      case "lock_lost": {
+        // Stays active so a sweep resumes it from its last checkpoint; its clients are told so.
+        const handoff = handoffNotice(execution.abortReason, run);
+        execution.emit({ event: "error", data: JSON.stringify(handoff) });
+        return { status: "pending", values, error: null, handoff };
+      }
       default:
+        if (errorEvent) execution.emit(errorEvent);
         return error ? { status: "error", values, error } : { status: "success", values, error: null };
     }
   }
 
-  private async threadStatusAfter(threadId: string, status: RunStatus): Promise<ThreadStatus> {
-    if (status === "pending" || status === "running") return "busy";
-    if (status === "error") return "error";
+  /** The thread's status after a run, and for a run that completed, how it ended. */
+  private async endOf(threadId: string, status: RunStatus): Promise<{ thread: ThreadStatus; stop?: RunStop }> {
+    if (status === "pending" || status === "running") return { thread: "busy" };
+    if (status === "error") return { thread: "error" };
     const snapshot = await this.deps.agent.getState({ configurable: { thread_id: threadId } });
-    return snapshot.tasks.some((t) => t.interrupts.length > 0) ? "interrupted" : "idle";
+    const awaiting = snapshot.tasks.some((t) => t.interrupts.length > 0);
+    const thread = awaiting ? "interrupted" : "idle";
+    // A cancelled run says so in its status; the graph's stop reason would be a stale or empty one.
+    if (status !== "success") return { thread };
+    const values = snapshot.values as Partial<AgentStateValue>;
+    // Keel's only interrupts are tool approvals; a pause with none is a caller's interrupt_before/after.
+    const reason = awaiting ? "awaiting_approval" : snapshot.next.length > 0 ? "breakpoint" : values.stopReason;
+    return { thread, stop: { stop_reason: reason ?? null, error: values.error ?? null } };
   }
 }
 

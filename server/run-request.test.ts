@@ -69,6 +69,13 @@ describe("parseRunCreate", () => {
     );
     expect(failure({ assistant_id: "agent", input: user("x"), webhook: "http://x" }).message).toMatch(/webhooks/);
     expect(failure({ input: user("x") }).message).toMatch(/assistant_id/);
+    // How a run ended is written into its metadata by the server, never by the caller.
+    expect(failure({ assistant_id: "agent", input: user("x"), metadata: { error: null } }).message).toMatch(
+      /stop_reason and error are set by the server/,
+    );
+    expect(parse({ assistant_id: "agent", input: user("x"), metadata: { topic: "x" } }).request.metadata).toEqual({
+      topic: "x",
+    });
   });
 
   it("counts the characters of new messages, text parts included: 413 over the limit", () => {

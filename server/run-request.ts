@@ -3,6 +3,9 @@ import { BudgetSchema } from "../runtime/budget.js";
 import { formatIssues } from "../runtime/errors.js";
 import { ApiError } from "./errors.js";
 
+/** Run metadata keys the server writes when a run ends (server/executor.ts), so a caller cannot. */
+export const RUN_STOP_KEYS = ["stop_reason", "error"] as const;
+
 const STREAM_MODES = [
   "values",
   "updates",
@@ -50,7 +53,12 @@ export const RunCreateSchema = z
       .loose()
       .optional(),
     context: z.object({ budget: BudgetSchema.optional() }).strict().nullable().optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((m) => !RUN_STOP_KEYS.some((k) => k in m), {
+        message: `${RUN_STOP_KEYS.join(" and ")} are set by the server when the run ends`,
+      })
+      .optional(),
     stream_mode: z.union([z.enum(STREAM_MODES), z.array(z.enum(STREAM_MODES)).max(8)]).optional(),
     stream_subgraphs: z.boolean().optional(),
     interrupt_before: z.union([z.literal("*"), z.array(z.string().max(100)).max(50)]).optional(),

@@ -154,11 +154,13 @@ export async function listRuns(
 export async function updateRun(
   db: Db,
   runId: string,
-  patch: { status: RunStatus; error?: RunRow["error"]; attempt?: number },
+  patch: { status: RunStatus; error?: RunRow["error"]; attempt?: number; metadata?: Record<string, unknown> },
 ): Promise<void> {
+  // `metadata` is merged into the run's, key by key: the caller's own keys stay as sent.
   await db.query(
-    `UPDATE keel_runs SET status = $2, error = $3, attempt = COALESCE($4, attempt), updated_at = now() WHERE run_id = $1`,
-    [runId, patch.status, patch.error ?? null, patch.attempt ?? null],
+    `UPDATE keel_runs SET status = $2, error = $3, attempt = COALESCE($4, attempt),
+       metadata = metadata || COALESCE($5::jsonb, '{}'), updated_at = now() WHERE run_id = $1`,
+    [runId, patch.status, patch.error ?? null, patch.attempt ?? null, patch.metadata ?? null],
   );
 }
 

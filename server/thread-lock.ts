@@ -4,6 +4,11 @@ import pg from "pg";
 export interface ThreadLock {
   /** Aborted when the lock's connection dies: the lock is gone, so the run must stop. */
   lost: AbortSignal;
+  /**
+   * Whether the lock's connection still answers; when it does not, `lost` is aborted. A run that
+   * failed because the database went away must be handed off, not recorded as failed.
+   */
+  check(timeoutMs?: number): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -45,9 +50,31 @@ export class ThreadLocks {
     let released = false;
     return {
       lost: lost.signal,
+      async check(timeoutMs = 2_000) {
+        if (lost.signal.aborted) return false;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            client.query("SELECT 1"),
+            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), timeoutMs))),
+          ]);
+          return true;
+        } catch {
+          lost.abort(new Error("thread lock connection lost"));
+          return false;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       async release() {
         if (released) return;
         released = true;
+        if (lost.signal.aborted) {
+          // Nothing to unlock on a dead connection (and a half-open one would never answer): discard
+          // it, keeping the listener so a late socket error cannot go unhandled.
+          client.release(new Error("thread lock connection lost"));
+          return;
+        }
         client.off("error", onError);
         try {
           await client.query("SELECT pg_advisory_unlock($1::bigint)", [key]);

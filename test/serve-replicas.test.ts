@@ -134,7 +134,15 @@ describe("replicas on one database", () => {
     const thread = await a.client().threads.create();
     const other = await a.client().threads.create();
     const input = { messages: [{ role: "user", content: "what is 12*7? use the calculator" }] };
-    const waiting = call(a, `/threads/${thread.thread_id}/runs/wait`, { json: { assistant_id: "agent", input } });
+    let runId = "";
+    // Through the SDK: it must throw the hand-off, not retry the run (it retries a 503 by posting again).
+    const waiting = a
+      .client()
+      .runs.wait(thread.thread_id, "agent", { input, onRunCreated: (meta) => (runId = meta.run_id) })
+      .then(
+        () => new Error("runs.wait returned values"),
+        (err: Error) => err,
+      );
     await hang.reached;
     // One run is A's limit: a second, on another thread, is refused until it ends.
     const full = await call(a, `/threads/${other.thread_id}/runs`, { json: { assistant_id: "agent", input } });
@@ -155,14 +163,15 @@ describe("replicas on one database", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(a.logLines().map((l) => l.event)).toEqual(expect.arrayContaining(["serve_draining", "serve_stopped"]));
     const answer = await waiting;
-    expect(answer.status).toBe(503);
-    const body = (await answer.json()) as { error: string; detail: string };
-    expect(body.error).toBe("run_handed_off");
-    const runId = /run ([0-9a-f-]{36})/.exec(body.detail)?.[1] ?? "";
+    expect(answer.message).toMatch(/^run_handed_off: This server is shutting down; run [0-9a-f-]{36} continues/);
+    expect(answer.message).toContain(`run ${runId} continues`);
+    expect(answer.message).toContain(`GET /threads/${thread.thread_id}/runs/${runId}/join`);
     const joined = (await b.client().runs.join(thread.thread_id, runId)) as Values;
     expect(String(joined.messages.at(-1)?.content)).toBe("The answer is 84.");
     expect((await b.client().runs.get(thread.thread_id, runId)).status).toBe("success");
     expect(b.logLines().some((l) => l.event === "run_resumed" && l.run_id === runId)).toBe(true);
+    // One question asked once: the caller was not led to post it again.
+    expect(joined.messages.filter((m) => m.type === "human")).toHaveLength(1);
   });
 
   it("a run whose process died before its first checkpoint is started again from its stored input", async () => {

@@ -54,17 +54,12 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
   });
 
   app.post("/threads/:thread_id/runs/wait", async (c) => {
-    const { run, execution } = await startRun(c);
+    const { execution } = await startRun(c);
     const outcome = await execution.done;
-    if (outcome.status === "pending") {
-      // Stopped by this server's shutdown at its last checkpoint; another replica resumes it.
-      throw new ApiError(
-        503,
-        "run_handed_off",
-        `This server is shutting down; run ${run.run_id} continues on another replica: join it.`,
-        { "retry-after": "1" },
-      );
-    }
+    // Stopped here but continuing (shutdown, or the database connection lost): answered the way a
+    // run that ends without values is, never as a 5xx. The SDK retries a 503 by posting the run
+    // again, which would start a second run of the same input once this one is done.
+    if (outcome.handoff) return c.json(errorValues(outcome.handoff)!);
     return c.json((errorValues(outcome.error) ?? outcome.values ?? null) as object);
   });
 
