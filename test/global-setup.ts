@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { connectPool } from "../checkpoint/connect.js";
+import { removeEmbeddedData } from "../checkpoint/embedded-data-home.js";
 import { startEmbeddedServer, type EmbeddedServer } from "../checkpoint/embedded-server.js";
 import { migrate } from "../checkpoint/migrate.js";
 import { isKeelError } from "../runtime/errors.js";
@@ -28,22 +29,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const dir = await mkdtemp(join(tmpdir(), "keel-test-pg-"));
-  // mkdtemp makes the directory 0700; as root, PostgreSQL runs as user "postgres" and must enter it.
+  // mkdtemp makes the directory 0700; as root, PostgreSQL runs as user "postgres" and must enter it
+  // (when TMPDIR itself is private, the cluster goes to /var/lib/keel and removeEmbeddedData finds it).
   await chmod(dir, 0o755);
+  const pgDir = join(dir, "pg");
+  const remove = async (): Promise<void> => {
+    await removeEmbeddedData(pgDir);
+    await rm(dir, { recursive: true, force: true });
+  };
   let server: EmbeddedServer | undefined;
   try {
-    server = await startOnFreePort(join(dir, "pg"));
+    server = await startOnFreePort(pgDir);
     await migrateOnce(server.url, "the test PostgreSQL");
   } catch (err) {
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await remove();
     throw err;
   }
   project.provide("databaseUrl", server.url);
   const started = server;
   return async () => {
     await started.stop();
-    await rm(dir, { recursive: true, force: true });
+    await remove();
   };
 }
 
