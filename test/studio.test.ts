@@ -1,15 +1,29 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
+import { callTool, demoResponder, say, startFakeOpenAI, type FakeOpenAI } from "../fake-openai/index.js";
 import { sdkClientFlow } from "./sdk-flow.js";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { freePort, REPO_ROOT, waitForOk } from "./process.js";
 
-/** `npm run dev` as Studio uses it: langgraphjs dev on langgraph.json, offline model, our test DB for tools. */
+/**
+ * `npm run dev` as Studio uses it: langgraphjs dev on langgraph.json, our test DB for tools, and the
+ * demo model, except that a thread asked to "never stop" gets a model that calls a tool forever.
+ */
 let server: ChildProcess;
 let client: Client;
+let fake: FakeOpenAI;
 let log = "";
+const NEVER_STOP = "never stop adding";
 
 beforeAll(async () => {
+  fake = await startFakeOpenAI({
+    responder: (request, call) => {
+      if (!request.messages.some((m) => m.role === "user" && JSON.stringify(m.content).includes(NEVER_STOP))) {
+        return demoResponder(request, call);
+      }
+      return request.tools?.length ? callTool("calculator", { expression: "1+1" }) : say("Summary: still adding.");
+    },
+  });
   const port = await freePort();
   server = spawn(
     process.execPath,
@@ -25,7 +39,13 @@ beforeAll(async () => {
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, LANGGRAPH_CLI_NO_ANALYTICS: "1", OPENAI_API_KEY: "", DATABASE_URL: inject("databaseUrl") },
+      env: {
+        ...process.env,
+        LANGGRAPH_CLI_NO_ANALYTICS: "1",
+        OPENAI_API_KEY: "test-key",
+        OPENAI_BASE_URL: fake.baseUrl,
+        DATABASE_URL: inject("databaseUrl"),
+      },
       stdio: ["ignore", "pipe", "pipe"],
       // Its own process group: the CLI starts a server child that must die with it.
       detached: true,
@@ -39,6 +59,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await fake?.close();
   if (!server?.pid || server.exitCode !== null) return;
   const exited = new Promise((resolve) => server.once("exit", resolve));
   process.kill(-server.pid, "SIGTERM");
@@ -50,6 +71,16 @@ afterAll(async () => {
 describe("npm run dev (langgraphjs dev)", () => {
   it("runs the same SDK client flow as npm run serve: stream, approval, resume, history", async () => {
     await sdkClientFlow(client);
+  }, 60_000);
+
+  it("the langgraph.json export ends a never-stopping model at the default step budget, not the recursion limit", async () => {
+    const thread = await client.threads.create();
+    const values = (await client.runs.wait(thread.thread_id, "agent", {
+      input: { messages: [{ role: "user", content: NEVER_STOP }] },
+    })) as { stopReason: string; runUsage: { steps: number } };
+    expect(values.stopReason).toBe("budget_steps");
+    expect(values.runUsage.steps).toBe(12);
+    expect((await client.threads.get(thread.thread_id)).status).toBe("idle");
   }, 60_000);
 
   it("publishes the graph's schemas, with messages typed as messages", async () => {
