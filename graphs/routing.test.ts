@@ -14,6 +14,7 @@ const state = (over: Partial<AgentStateValue>): AgentStateValue => ({
   runUsage: ZERO_USAGE,
   approvals: {},
   guardFlags: [],
+  inputWatermark: null,
   stopReason: null,
   error: null,
   ...over,

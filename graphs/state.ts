@@ -42,6 +42,11 @@ export const AgentState = new StateSchema({
       reducer: (current: GuardFlag[], next: GuardFlag[]) => [...current, ...next].slice(-MAX_GUARD_FLAGS),
     },
   ),
+  /**
+   * Id of the newest message the previous run accounted for (set by guard_input and finalize):
+   * messages after it are what the current request added, and each of them is guarded.
+   */
+  inputWatermark: z.string().nullable().default(null),
   stopReason: z.enum(STOP_REASONS).nullable().default(null),
   error: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });

@@ -323,3 +323,16 @@ function reversed(text: string, start: number, end: number): string {
     .reverse()
     .join("");
 }
+
+/** The characters `isSuspect` accepts, as one global class (for replacing, not scanning). */
+const SUSPECT_CODE_POINT =
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class -- these are what it escapes
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+
+/**
+ * Every character `stripInvisible` would act on (zero-width, bidi controls, tags, selectors,
+ * controls) written as a visible `\u{...}` escape, for text a human must judge as it really is.
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(SUSPECT_CODE_POINT, (ch) => `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}

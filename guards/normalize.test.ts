@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FINDING_KINDS, normalizeText, type FindingKind, type NormalizedText } from "./normalize.js";
+import { escapeInvisible } from "./normalize-invisible.js";
 
 /** Text written in Unicode tag characters (invisible; each stands for one ASCII character). */
 const tags = (text: string): string =>
@@ -224,5 +225,14 @@ describe("normalizeText: hostile sizes stay bounded", () => {
       expect(n.clean.length).toBeLessThanOrEqual(text.length);
       expect(n.hidden.reduce((total, h) => total + h.length, 0)).toBeLessThanOrEqual(65_536);
     }
+  });
+});
+
+describe("escapeInvisible: what a reviewer must see", () => {
+  it("writes bidi, zero-width, tag and control characters as \\u{...} and leaves the rest", () => {
+    expect(escapeInvisible("pay \u202Efdp.exe\u202C\u200B \u{E0041} ok\n")).toBe(
+      "pay \\u{202E}fdp.exe\\u{202C}\\u{200B} \\u{E0041} ok\n",
+    );
+    expect(escapeInvisible("plain text, émigré")).toBe("plain text, émigré");
   });
 });

@@ -25,6 +25,13 @@ export interface HITLRequest {
   reviewConfigs: ReviewConfig[];
   /** Present when the previous resume value was unusable: why it was refused. */
   error?: string;
+  /**
+   * Sources (`tool:call_id`) of tool output from this run that the guard flagged as a possible
+   * prompt injection: the calls to review may have been asked for by that content. Sent in both
+   * casings, since agent-chat-ui reads the request in snake_case.
+   */
+  flaggedToolOutput?: string[];
+  flagged_tool_output?: string[];
 }
 
 export const DecisionSchema = z.discriminatedUnion("type", [

@@ -1,9 +1,10 @@
-import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
+import type { AgentStateUpdate, AgentStateValue, GuardFlag } from "../graphs/state.js";
+import { escapeInvisible } from "../guards/normalize-invisible.js";
 import { type Decision, type HITLRequest, parseHITLResponse } from "./approval-schema.js";
-import { callerContext, type AgentDeps } from "./deps.js";
+import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
 import { type PendingCall, pendingToolCalls, toolResultMessage } from "./tool-calls.js";
 
 /** A human may resend an unusable answer this many times before the calls are refused. */
@@ -15,27 +16,56 @@ const MAX_REVIEW_ROUNDS = 5;
  * rejections become tool results the model reads.
  */
 export function makeApproveNode(deps: AgentDeps) {
-  return (state: AgentStateValue, config: LangGraphRunnableConfig): AgentStateUpdate => {
+  return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const caller = callerContext(config);
     const gated = pendingToolCalls(state.messages).filter(
       (call) => !call.malformed && deps.engine.registry.needsApproval(call.name, call.args, caller),
     );
     if (gated.length === 0) return {};
 
-    const request = buildRequest(gated, deps);
+    const request = buildRequest(gated, deps, flaggedThisRun(state));
     const decisions = collectDecisions(request);
-    return applyDecisions(state, gated, decisions);
+    return applyDecisions(state, gated, decisions, deps, caller);
   };
 }
 
-function buildRequest(calls: PendingCall[], deps: AgentDeps): HITLRequest {
+/**
+ * Sources of this run's tool output that the guard flagged. Keel adds no human message during a
+ * run, so this run's tool results are the ones after the newest human message.
+ */
+export function flaggedThisRun(state: Pick<AgentStateValue, "messages" | "guardFlags">): string[] {
+  const lastHuman = state.messages.findLastIndex((m) => HumanMessage.isInstance(m));
+  const callIds = new Set(
+    state.messages.slice(lastHuman + 1).flatMap((m) => (ToolMessage.isInstance(m) ? [m.tool_call_id] : [])),
+  );
+  return state.guardFlags
+    .filter((f) => f.surface === "untrusted" && [...callIds].some((id) => f.source.endsWith(`:${id}`)))
+    .map((f) => f.source);
+}
+
+function buildRequest(calls: PendingCall[], deps: AgentDeps, flagged: string[]): HITLRequest {
   const names = [...new Set(calls.map((c) => c.name))];
+  // The reviewer should know the call may have been asked for by planted content.
+  const warning =
+    flagged.length > 0
+      ? `\nWarning: this call follows tool output flagged as a possible prompt injection: ${flagged.join(", ")}.`
+      : "";
   return {
-    actionRequests: calls.map((call) => ({
-      name: call.name,
-      args: call.args,
-      description: `${deps.engine.registry.get(call.name)?.description ?? call.name}\nArguments: ${JSON.stringify(call.args)}`,
-    })),
+    // The reviewer must see what would run: invisible and direction-changing characters are shown as
+    // \u{...} escapes in the description and args (the call runs with the args exactly as sent).
+    actionRequests: calls.map((call) => {
+      const shown = JSON.stringify(call.args);
+      const escaped = escapeInvisible(shown);
+      const hidden =
+        escaped === shown
+          ? ""
+          : "\nNote: the arguments contain invisible or direction-changing characters, shown as \\u{...} escapes.";
+      return {
+        name: call.name,
+        args: escapeDeep(call.args) as Record<string, unknown>,
+        description: `${escapeInvisible(deps.engine.registry.get(call.name)?.description ?? call.name)}\nArguments: ${escaped}${hidden}${warning}`,
+      };
+    }),
     reviewConfigs: names.map((name) => {
       const tool = deps.engine.registry.get(name);
       return {
@@ -44,7 +74,17 @@ function buildRequest(calls: PendingCall[], deps: AgentDeps): HITLRequest {
         ...(tool ? { argsSchema: z.toJSONSchema(tool.schema, { io: "input" }) } : {}),
       };
     }),
+    ...(flagged.length > 0 ? { flaggedToolOutput: flagged, flagged_tool_output: flagged } : {}),
   };
+}
+
+function escapeDeep(value: unknown): unknown {
+  if (typeof value === "string") return escapeInvisible(value);
+  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [escapeInvisible(k), escapeDeep(v)]));
+  }
+  return value;
 }
 
 /** Each unusable answer is met with a fresh interrupt that says what was wrong. */
@@ -63,14 +103,17 @@ function collectDecisions(request: HITLRequest): Decision[] {
   }
 }
 
-function applyDecisions(
+async function applyDecisions(
   { messages, approvals: approvedBefore }: AgentStateValue,
   calls: PendingCall[],
   decisions: Decision[],
-): AgentStateUpdate {
+  deps: AgentDeps,
+  caller: CallerContext,
+): Promise<AgentStateUpdate> {
   const approvals: Record<string, "approved" | "edited" | "rejected"> = {};
   const edits = new Map<string, Record<string, unknown>>();
   const results = [];
+  const guardFlags: GuardFlag[] = [];
   for (const [i, call] of calls.entries()) {
     const decision = decisions[i]!;
     if (decision.type === "approve") approvals[call.id] = "approved";
@@ -79,7 +122,7 @@ function applyDecisions(
       edits.set(call.id, decision.editedAction.args);
     } else {
       approvals[call.id] = "rejected";
-      const reason = decision.message?.trim() || "No reason given.";
+      const reason = await reviewedReason(decision.message, call, deps, caller, guardFlags);
       results.push(
         toolResultMessage(call, {
           ok: false,
@@ -89,7 +132,10 @@ function applyDecisions(
       );
     }
   }
-  const update: AgentStateUpdate = { approvals: { ...approvedBefore, ...approvals } };
+  const update: AgentStateUpdate = {
+    approvals: { ...approvedBefore, ...approvals },
+    ...(guardFlags.length > 0 ? { guardFlags } : {}),
+  };
   const out: BaseMessage[] = [];
   if (edits.size > 0) {
     const ai = [...messages].reverse().find((m): m is AIMessage => AIMessage.isInstance(m))!;
@@ -109,4 +155,45 @@ function applyDecisions(
   out.push(...results);
   if (out.length > 0) update.messages = out;
   return update;
+}
+
+export const WITHHELD_REASON =
+  "[reason withheld: it looked like instructions aimed at the assistant, not a review of this call]";
+
+/**
+ * The model reads a reviewer's reason, so it is guarded like user input: whoever can answer an
+ * approval request (a shared UI, a forwarded link) could otherwise plant instructions in it.
+ * A detected injection is replaced by a notice and recorded; otherwise invisible characters go.
+ */
+async function reviewedReason(
+  message: string | undefined,
+  call: PendingCall,
+  deps: AgentDeps,
+  caller: CallerContext,
+  flags: GuardFlag[],
+): Promise<string> {
+  const reason = message?.trim();
+  if (!reason) return "No reason given.";
+  const { clean, verdict, action } = await deps.guards.checkInput(reason);
+  if (action === "allow") return clean;
+  flags.push({
+    surface: "user",
+    source: `reject_reason:${call.id}`,
+    action: "quarantined",
+    score: verdict.score,
+    reasons: verdict.reasons,
+  });
+  deps.logger.warn(
+    {
+      event: "reject_reason_withheld",
+      tool: call.name,
+      call_id: call.id,
+      thread_id: caller.threadId,
+      user_id: caller.userId,
+      score: verdict.score,
+      reasons: verdict.reasons,
+    },
+    "a reviewer's reject reason looks like a prompt injection; the model gets a notice instead",
+  );
+  return WITHHELD_REASON;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
@@ -20,13 +21,16 @@ export function makeFinalizeNode(deps: AgentDeps) {
     const stopReason = state.stopReason ?? "answer";
     if (stopReason === "answer" || stopReason === "refused") {
       const last = state.messages.at(-1);
-      if (!last || !AIMessage.isInstance(last)) return { stopReason };
+      // The watermark marks the end of what this run wrote: the next request's messages follow it.
+      const inputWatermark = last?.id ?? null;
+      if (!last || !AIMessage.isInstance(last)) return { stopReason, inputWatermark };
       const text = messageText(last);
       const redacted = deps.guards.redactText(text);
-      if (redacted === text) return { stopReason };
+      if (redacted === text) return { stopReason, inputWatermark };
       // Same id: the stored answer is replaced by its redacted form.
       return {
         stopReason,
+        inputWatermark,
         messages: [
           new AIMessage({
             id: last.id,
@@ -38,9 +42,11 @@ export function makeFinalizeNode(deps: AgentDeps) {
       };
     }
     const summary = await summarizePartialWork(deps, state, config);
+    const id = randomUUID();
     return {
       stopReason,
-      messages: [new AIMessage({ content: deps.guards.redactText(summary.text) })],
+      inputWatermark: id,
+      messages: [new AIMessage({ id, content: deps.guards.redactText(summary.text) })],
       ...(summary.usage ? { runUsage: summary.usage.run, threadUsage: summary.usage.thread } : {}),
     };
   };

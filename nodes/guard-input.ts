@@ -1,28 +1,68 @@
-import { AIMessage, HumanMessage, RemoveMessage } from "@langchain/core/messages";
+import { randomUUID } from "node:crypto";
+import { AIMessage, type BaseMessage, HumanMessage, RemoveMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import { ZERO_USAGE } from "../runtime/usage.js";
 import { callerContext, type AgentDeps } from "./deps.js";
 import { messageText } from "./text.js";
 
-export type InputVerdict = { ok: true } | { ok: false; reason: "missing" | "empty" | "too_long"; message: string };
+export type InputVerdict =
+  | { ok: true; added: BaseMessage[] }
+  | { ok: false; reason: "missing" | "empty" | "too_long" | "role"; message: string; added: BaseMessage[] };
 
-/** Pure shape check of the newest human message: present, not empty, not oversized. */
-export function checkInput(state: Pick<AgentStateValue, "messages">, maxChars: number): InputVerdict {
-  const last = state.messages.at(-1);
-  if (!last || !HumanMessage.isInstance(last)) {
-    return { ok: false, reason: "missing", message: "There is no new user message to answer." };
+type AddedState = Pick<AgentStateValue, "messages" | "inputWatermark" | "stopReason" | "threadUsage">;
+
+/**
+ * The messages the current request added. Keel writes no human message during a run, and a
+ * request's messages are appended after everything the previous run wrote, so:
+ * - the previous run ended in finalize (stopReason set), which moved the watermark to its last
+ *   message: everything after the watermark is the caller's;
+ * - it paused for approval or was cancelled: Keel's own AI and tool messages may follow the
+ *   watermark (set by that run's guard_input), and the caller's start at the first human message;
+ * - a new thread (no watermark, no model call yet): every message;
+ * - no usable watermark otherwise (a thread from before it existed, or summarised away): the
+ *   messages after the newest AI message.
+ */
+export function addedMessages(state: AddedState): BaseMessage[] {
+  const { messages } = state;
+  if (state.inputWatermark === null && state.threadUsage.modelCalls === 0) return messages;
+  const mark = state.inputWatermark === null ? -1 : messages.findIndex((m) => m.id === state.inputWatermark);
+  if (mark < 0) return messages.slice(messages.findLastIndex((m) => AIMessage.isInstance(m)) + 1);
+  const after = messages.slice(mark + 1);
+  if (state.stopReason !== null) return after;
+  const first = after.findIndex((m) => HumanMessage.isInstance(m));
+  return first < 0 ? [] : after.slice(first);
+}
+
+/**
+ * Pure shape check of everything the request added: only human messages (a caller-written AI or
+ * tool message would put words in the assistant's or a tool's mouth), not empty, not oversized
+ * in total (so a long text split over messages is measured whole).
+ */
+export function checkInput(state: AddedState, maxChars: number): InputVerdict {
+  const added = addedMessages(state);
+  if (added.length === 0) {
+    return { ok: false, reason: "missing", message: "There is no new user message to answer.", added };
   }
-  const text = messageText(last);
-  if (text.trim().length === 0) return { ok: false, reason: "empty", message: "Your message is empty." };
+  if (added.some((m) => !HumanMessage.isInstance(m))) {
+    return {
+      ok: false,
+      reason: "role",
+      message: "Only user messages can be sent; this request also contained assistant, tool or system messages.",
+      added,
+    };
+  }
+  const text = added.map(messageText).join("\n\n");
+  if (text.trim().length === 0) return { ok: false, reason: "empty", message: "Your message is empty.", added };
   if (text.length > maxChars) {
     return {
       ok: false,
       reason: "too_long",
       message: `Your message has ${text.length} characters; the limit is ${maxChars}. Please shorten it.`,
+      added,
     };
   }
-  return { ok: true };
+  return { ok: true, added };
 }
 
 export const INJECTION_REFUSAL =
@@ -30,65 +70,59 @@ export const INJECTION_REFUSAL =
 
 /**
  * Starts every run: resets per-run counters, refuses unusable input, strips invisible and
- * smuggling characters, and blocks prompt injections. A refused message is removed from the
- * model's history (so it can't poison later turns) and answered with a refusal.
+ * smuggling characters, and blocks prompt injections in every message the request added (an
+ * injection followed by "thanks!" is still an injection). Refused messages are removed from the
+ * model's history (so they can't poison later turns) and answered with a refusal.
  */
 export function makeGuardInputNode(deps: AgentDeps) {
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const fresh: AgentStateUpdate = { runUsage: ZERO_USAGE, approvals: {}, stopReason: null, error: null };
     const shape = checkInput(state, deps.limits.maxInputChars);
-    const last = state.messages.at(-1);
-    if (!shape.ok) {
-      const removal = shape.reason !== "missing" && last?.id ? [new RemoveMessage({ id: last.id })] : [];
-      return refuse(fresh, removal, `input_${shape.reason}`, shape.message);
-    }
-    const text = messageText(last!);
-    const { clean, verdict, action } = await deps.guards.checkInput(text);
+    const removal = shape.added.flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
+    if (!shape.ok) return refuse(fresh, removal, `input_${shape.reason}`, shape.message);
+
+    const texts = shape.added.map(messageText);
+    // Each message alone, and all of them together: an order split over messages is seen whole.
+    const checks = await Promise.all(texts.map((text) => deps.guards.checkInput(text)));
+    const joined = texts.length > 1 ? await deps.guards.checkInput(texts.join("\n\n")) : undefined;
+    const findings = [...checks, ...(joined ? [joined] : [])].filter((c) => c.action !== "allow");
+    const action = findings.some((c) => c.action === "block") ? "block" : findings.length > 0 ? "flag" : "allow";
+    const score = Math.max(0, ...findings.map((c) => c.verdict.score));
+    const reasons = [...new Set(findings.flatMap((c) => c.verdict.reasons))];
     const caller = callerContext(config);
     if (action === "block") {
       deps.logger.warn(
-        {
-          event: "input_blocked",
-          thread_id: caller.threadId,
-          user_id: caller.userId,
-          score: verdict.score,
-          reasons: verdict.reasons,
-        },
+        { event: "input_blocked", thread_id: caller.threadId, user_id: caller.userId, score, reasons },
         "prompt injection blocked",
       );
       return {
-        ...refuse(fresh, last!.id ? [new RemoveMessage({ id: last!.id })] : [], "input_injection", INJECTION_REFUSAL),
-        guardFlags: [
-          { surface: "user", source: "input", action: "blocked", score: verdict.score, reasons: verdict.reasons },
-        ],
+        ...refuse(fresh, removal, "input_injection", INJECTION_REFUSAL),
+        guardFlags: [{ surface: "user", source: "input", action: "blocked", score, reasons }],
       };
     }
-    const update: AgentStateUpdate = { ...fresh };
+    const update: AgentStateUpdate = { ...fresh, inputWatermark: shape.added.at(-1)!.id ?? null };
     if (action === "flag") {
       deps.logger.warn(
-        {
-          event: "input_flagged",
-          thread_id: caller.threadId,
-          user_id: caller.userId,
-          score: verdict.score,
-          reasons: verdict.reasons,
-        },
+        { event: "input_flagged", thread_id: caller.threadId, user_id: caller.userId, score, reasons },
         "input looks borderline; answered and recorded",
       );
-      update.guardFlags = [
-        { surface: "user", source: "input", action: "flagged", score: verdict.score, reasons: verdict.reasons },
-      ];
+      update.guardFlags = [{ surface: "user", source: "input", action: "flagged", score, reasons }];
     }
-    // Same id: the reducer replaces the message in place with its cleaned text.
-    if (clean !== text) update.messages = [new HumanMessage({ id: last!.id, content: clean })];
+    // Same id: the reducer replaces each message in place with its cleaned text.
+    const cleaned = shape.added.flatMap((m, i) =>
+      checks[i]!.clean !== texts[i] ? [new HumanMessage({ id: m.id, content: checks[i]!.clean })] : [],
+    );
+    if (cleaned.length > 0) update.messages = cleaned;
     return update;
   };
 }
 
 function refuse(fresh: AgentStateUpdate, removal: RemoveMessage[], code: string, message: string): AgentStateUpdate {
+  const answer = new AIMessage({ id: randomUUID(), content: message });
   return {
     ...fresh,
-    messages: [...removal, new AIMessage({ content: message })],
+    messages: [...removal, answer],
+    inputWatermark: answer.id!,
     stopReason: "refused",
     error: { code, message },
   };

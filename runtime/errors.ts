@@ -11,7 +11,6 @@ export const ERROR_CODES = [
   "model_timeout",
   "model_rejected",
   "structured_output_invalid",
-  "approval_invalid",
   "tool_error",
 ] as const;
 

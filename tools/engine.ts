@@ -64,6 +64,18 @@ export class ToolEngine {
         "Call the tool again with arguments that match its schema.",
       );
     }
+    const egress = this.registry.egressFindings(call.name, parsed.data);
+    if (egress && egress.secrets > 0) {
+      // Before approval and before the handler: a secret must not reach DNS, a log or a server.
+      return this.refuse(
+        call,
+        ctx,
+        "egress_blocked",
+        `"${call.name}" would send a secret (an API key, token, password or private key) out of the system; the call was not made.`,
+        false,
+        { suggestion: "Do not retry with the secret; call the tool without credentials, or tell the user why not." },
+      );
+    }
     if (this.registry.needsApproval(call.name, parsed.data, ctx) && !options.approvedIds.has(call.id)) {
       // Defense in depth: routing sends such calls to a human first.
       return this.refuse(

@@ -1,13 +1,16 @@
+import { KeelError } from "../runtime/errors.js";
+
 /**
  * What a tool handler throws to shape its failure: whether another attempt may succeed, and what
  * the model should do instead. Anything else a handler throws becomes a non-retryable tool_error.
  */
-export class ToolError extends Error {
+// A KeelError (code "tool_error"), so every error Keel throws belongs to one hierarchy with codes.
+export class ToolError extends KeelError {
   readonly retryable: boolean;
   readonly suggestion: string | undefined;
 
   constructor(message: string, options: { retryable?: boolean; suggestion?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super("tool_error", message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ToolError";
     this.retryable = options.retryable ?? false;
     this.suggestion = options.suggestion;

@@ -15,7 +15,8 @@ export const outboxSend = defineTool({
     subject: z.string().min(1).max(200),
     body: z.string().min(1).max(5_000),
   }),
-  policy: { risk: "write", roles: ["member", "admin"], needsApproval: true, timeoutMs: 5_000 },
+  // egress: the message leaves the system, so a secret in it is refused even if a human approves.
+  policy: { risk: "write", egress: true, roles: ["member", "admin"], needsApproval: true, timeoutMs: 5_000 },
   handler: async ({ to, subject, body }, ctx) => {
     const pool = await ctx.db();
     const inserted = await pool.query<{ id: string }>(
@@ -30,7 +31,7 @@ export const outboxSend = defineTool({
       [ctx.idempotencyKey],
     );
     const first = rows[0];
-    if (!first) throw new Error("outbox row vanished between insert and lookup");
+    if (!first) throw new ToolError("outbox row vanished between insert and lookup");
     if (first.to_address !== to || first.subject !== subject || first.body !== body) {
       throw new ToolError(
         `This tool call already queued message ${first.id} to ${first.to_address} with different content; nothing new was queued.`,

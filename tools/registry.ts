@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { scanEgress, type EgressFindings } from "./egress.js";
 import type { KeelTool, Role, ToolContext } from "./types.js";
+import { KeelError } from "../runtime/errors.js";
 
 export interface ToolSpec {
   name: string;
@@ -12,7 +14,7 @@ export class ToolRegistry {
 
   constructor(tools: readonly KeelTool[]) {
     for (const tool of tools) {
-      if (this.tools.has(tool.name)) throw new Error(`Duplicate tool name "${tool.name}"`);
+      if (this.tools.has(tool.name)) throw new KeelError("config_invalid", `Duplicate tool name "${tool.name}"`);
       this.tools.set(tool.name, tool);
     }
   }
@@ -48,9 +50,19 @@ export class ToolRegistry {
     const tool = this.tools.get(name);
     if (!tool || !tool.policy.roles.includes(ctx.role)) return false;
     const { needsApproval } = tool.policy;
-    if (typeof needsApproval === "boolean") return needsApproval;
     const parsed = tool.schema.safeParse(args);
-    // A policy function only judges valid args; invalid args will be refused anyway.
-    return parsed.success ? needsApproval(parsed.data, ctx) : false;
+    // A policy function (and the egress scan) only judges valid args; invalid args will be refused anyway.
+    if (!parsed.success) return typeof needsApproval === "boolean" ? needsApproval : false;
+    const egress = this.egressFindings(name, parsed.data);
+    // A secret on its way out is refused by the engine, so no human is asked; personal data is theirs to allow.
+    if (egress && egress.secrets > 0) return false;
+    if (egress && egress.pii.length > 0) return true;
+    return typeof needsApproval === "boolean" ? needsApproval : needsApproval(parsed.data, ctx);
+  }
+
+  /** For tools that send data out (`policy.egress`): the secrets and PII their validated args carry. */
+  egressFindings(name: string, validArgs: unknown): EgressFindings | undefined {
+    const tool = this.tools.get(name);
+    return tool?.policy.egress ? scanEgress(validArgs) : undefined;
   }
 }

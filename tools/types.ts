@@ -50,6 +50,12 @@ export interface ToolPolicy<Args> {
   risk: "read" | "write" | "external";
   /** Roles that may see and run the tool. Checked when tools are bound and again before running. */
   roles: readonly Role[];
+  /**
+   * The call sends its arguments out of the system (a URL, a message). Its validated args are
+   * scanned first: a secret is refused (`egress_blocked`), personal data needs approval. Defaults
+   * to `risk === "external"`.
+   */
+  egress: boolean;
   /** A human must approve the call before it runs. */
   needsApproval: ApprovalPolicy<Args>;
   /** Per attempt. */
@@ -72,6 +78,7 @@ export const TOOL_ERROR_CODES = [
   "invalid_args",
   "permission_denied",
   "approval_required",
+  "egress_blocked",
   "rejected",
   "rate_limited",
   "quarantined",

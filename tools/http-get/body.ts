@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import { TextDecoder } from "node:util";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { ToolError } from "../errors.js";
 
 /** Media types worth handing to a model as text. */
 export function isTextContentType(contentType: string | undefined): boolean {
@@ -37,7 +38,7 @@ function decodedStream(res: IncomingMessage): Readable {
   if (decompress === undefined) {
     if (encoding !== "identity" && encoding !== "") {
       res.destroy();
-      throw new Error(`The server sent the body with an unsupported encoding (${encoding}).`);
+      throw new ToolError(`The server sent the body with an unsupported encoding (${encoding}).`);
     }
     return res;
   }

@@ -6,6 +6,8 @@ import type { HttpGetConfig } from "./options.js";
 import { HttpGetRefusal } from "./refusal.js";
 import { openResponse, pinnedRequestOptions } from "./request.js";
 import { resolveDestination, type HostLookup, type ResolvedAddress } from "./resolve.js";
+import { ToolError, isTransientToolError } from "../errors.js";
+import { KeelError } from "../../runtime/errors.js";
 
 export interface HttpGetResult {
   /** The URL finally fetched, after redirects. */
@@ -35,7 +37,8 @@ export function trustedKeys(addresses: readonly string[]): Set<string> {
   return new Set(
     addresses.map((address) => {
       const key = addressKey(address);
-      if (key === undefined) throw new Error(`trustedAddresses: "${address}" is not an IP address`);
+      if (key === undefined)
+        throw new KeelError("config_invalid", `trustedAddresses: "${address}" is not an IP address`);
       return key;
     }),
   );
@@ -60,7 +63,7 @@ export async function safeGet(
       if (location === undefined) return await toResult(url, res, cap);
       res.destroy(); // the redirect's own body is of no use
       if (redirects >= settings.maxRedirects) {
-        throw new Error(
+        throw new ToolError(
           `Too many redirects: stopped after ${settings.maxRedirects}, at ${url.href} pointing to ${location}.`,
         );
       }
@@ -100,10 +103,13 @@ async function checkedResponse(
       const code = (err as { code?: unknown }).code;
       const more = index < addresses.length - 1;
       if (more && typeof code === "string" && TRY_NEXT_ADDRESS.has(code)) continue;
-      throw new Error(`Could not fetch ${url.href}: ${(err as Error).message}`, { cause: err });
+      throw new ToolError(`Could not fetch ${url.href}: ${(err as Error).message}`, {
+        cause: err,
+        retryable: isTransientToolError(err),
+      });
     }
   }
-  throw new Error(`Could not fetch ${url.href}: no address to connect to.`);
+  throw new ToolError(`Could not fetch ${url.href}: no address to connect to.`);
 }
 
 async function toResult(url: URL, res: IncomingMessage, cap: number): Promise<HttpGetResult> {
@@ -127,7 +133,7 @@ async function toResult(url: URL, res: IncomingMessage, cap: number): Promise<Ht
   try {
     return { url: url.href, status, contentType, ...(await readCappedText(res, cap)) };
   } catch (err) {
-    throw new Error(`Could not read the body of ${url.href}: ${(err as Error).message}`, { cause: err });
+    throw new ToolError(`Could not read the body of ${url.href}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -135,7 +141,7 @@ function parseUrl(text: string, base?: URL): URL {
   try {
     return new URL(text, base);
   } catch (err) {
-    throw new Error(
+    throw new ToolError(
       base === undefined
         ? `"${text}" is not a valid absolute URL.`
         : `${base.href} redirected to an invalid location: ${JSON.stringify(text)}.`,
@@ -160,7 +166,7 @@ async function withDeadline<T>(
   const timer = setTimeout(() => controller.abort(new Deadline()), ms);
   // Every await inside honours the signal; the race is a guarantee that none can outlive it.
   const aborted = new Promise<never>((_, reject) => {
-    const fail = (): void => reject(new Error("aborted"));
+    const fail = (): void => reject(new ToolError("aborted"));
     if (controller.signal.aborted) fail();
     else controller.signal.addEventListener("abort", fail, { once: true });
   });
@@ -169,11 +175,11 @@ async function withDeadline<T>(
   } catch (err) {
     if (!controller.signal.aborted) throw err;
     if (controller.signal.reason instanceof Deadline) {
-      throw new Error(`Timed out after ${ms} ms fetching ${rawUrl}; the site is slow or not answering.`, {
+      throw new ToolError(`Timed out after ${ms} ms fetching ${rawUrl}; the site is slow or not answering.`, {
         cause: err,
       });
     }
-    throw new Error(`Fetching ${rawUrl} was cancelled.`, { cause: err });
+    throw new ToolError(`Fetching ${rawUrl} was cancelled.`, { cause: err });
   } finally {
     clearTimeout(timer);
     parent.removeEventListener("abort", onParentAbort);

@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ToolError } from "../errors.js";
 import type { ToolContext } from "../types.js";
 import {
   createHttpGetTool,
@@ -170,6 +171,9 @@ describe("refusals happen before any connection", () => {
     const connectsBefore = tripwire.hosts.length;
     const err = await failure(url, options);
     expect(err).toBeInstanceOf(HttpGetRefusal);
+    // One hierarchy: a refusal is a ToolError, hence a KeelError with a code.
+    expect(err).toBeInstanceOf(ToolError);
+    expect((err as ToolError).code).toBe("tool_error");
     expect(err.message).toMatch(/^Refused: /);
     expect(err.message).toMatch(reason);
     expect(tripwire.hosts.length).toBe(connectsBefore);
@@ -428,6 +432,7 @@ describe("https", () => {
       const { port } = server.address() as AddressInfo;
       const err = await failure(`https://docs.example.test:${port}/`);
       expect(err).not.toBeInstanceOf(HttpGetRefusal);
+      expect(err).toBeInstanceOf(ToolError);
       expect(err.message).toMatch(/^Could not fetch https:\/\/docs\.example\.test:\d+\/: /);
       expect(names).toEqual(["docs.example.test"]);
     } finally {
@@ -440,7 +445,13 @@ describe("the tool", () => {
   it("is an external, approval-free tool whose description states its limits", () => {
     const tool = makeTool({ allowedHosts: ["docs.example.test"] });
     expect(tool.name).toBe("http_get");
-    expect(tool.policy).toMatchObject({ risk: "external", needsApproval: false, timeoutMs: 4_000 });
+    expect(tool.policy).toMatchObject({
+      risk: "external",
+      egress: true,
+      roles: ["member", "admin"],
+      needsApproval: false,
+      timeoutMs: 4_000,
+    });
     expect(tool.description).toContain(`at most ${CAP} bytes`);
     expect(tool.description).toContain("Only these hosts can be fetched: docs.example.test.");
     expect(z.toJSONSchema(tool.schema, { io: "input" })).toMatchObject({ required: ["url"] });

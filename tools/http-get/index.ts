@@ -40,9 +40,11 @@ export function createHttpGetTool(options: HttpGetOptions = {}) {
         .optional()
         .describe(`Read at most this many bytes of the body; capped at ${config.maxBytes}`),
     }),
-    // Reading public pages changes nothing, so no approval; "external" marks that it leaves the system.
+    // Reading public pages changes nothing, so no approval by default; but the URL leaves the system
+    // ("external", hence egress): a secret in it is refused and personal data needs approval (see
+    // tools/egress.ts). Viewers are read-only callers and get no outbound channel at all.
     // The engine's timeout is a backstop: our own deadline fires first with a message naming the URL.
-    policy: { risk: "external", needsApproval: false, timeoutMs: config.timeoutMs + 1_000 },
+    policy: { risk: "external", roles: ["member", "admin"], needsApproval: false, timeoutMs: config.timeoutMs + 1_000 },
     handler: async ({ url, maxBytes }, ctx) =>
       safeGet(url, Math.min(maxBytes ?? config.maxBytes, config.maxBytes), settings, ctx.signal),
   });

@@ -1,5 +1,7 @@
+import { ToolError } from "../errors.js";
+
 /** A request we declined to make; the message starts with "Refused:" and says why. */
-export class HttpGetRefusal extends Error {
+export class HttpGetRefusal extends ToolError {
   override name = "HttpGetRefusal";
 
   constructor(readonly reason: string) {

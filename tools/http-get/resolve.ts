@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { addressKey, classifyAddress, describeAddressKind } from "./address-policy.js";
 import { HttpGetRefusal } from "./refusal.js";
+import { ToolError, isTransientToolError } from "../errors.js";
 
 export interface ResolvedAddress {
   address: string;
@@ -39,12 +40,12 @@ export async function resolveDestination(hostname: string, options: ResolveOptio
   } catch (err) {
     if (options.signal.aborted) throw err;
     const code = (err as { code?: unknown }).code;
-    throw new Error(
+    throw new ToolError(
       `Could not resolve ${hostname}${typeof code === "string" ? ` (${code})` : ""}; check the host name.`,
-      { cause: err },
+      { cause: err, retryable: isTransientToolError(err) },
     );
   }
-  if (found.length === 0) throw new Error(`Could not resolve ${hostname}: it has no addresses.`);
+  if (found.length === 0) throw new ToolError(`Could not resolve ${hostname}: it has no addresses.`);
 
   const checked: ResolvedAddress[] = [];
   for (const { address } of found) {
