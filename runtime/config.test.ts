@@ -90,6 +90,33 @@ describe("loadConfig", () => {
     ]);
   });
 
+  // One user could take every run slot; the per-user cap defaults below the server's and never above it.
+  it("reads the per-user run cap: 4 by default, never more than SERVE_MAX_CONCURRENT_RUNS", () => {
+    expect(loadConfig({}).serve).toMatchObject({ maxConcurrentRuns: 16, maxRunsPerUser: 4 });
+    expect(loadConfig({ SERVE_MAX_CONCURRENT_RUNS: "2" }).serve.maxRunsPerUser).toBe(2);
+    expect(loadConfig({ SERVE_MAX_RUNS_PER_USER: "10" }).serve.maxRunsPerUser).toBe(10);
+    const error = configError({ SERVE_MAX_CONCURRENT_RUNS: "8", SERVE_MAX_RUNS_PER_USER: "9" });
+    expect(error.message).toContain("SERVE_MAX_RUNS_PER_USER=9: must be at most SERVE_MAX_CONCURRENT_RUNS (8)");
+    expect(error.details?.variables).toEqual(["SERVE_MAX_RUNS_PER_USER"]);
+    expect(configError({ SERVE_MAX_RUNS_PER_USER: "0" }).details?.variables).toEqual(["SERVE_MAX_RUNS_PER_USER"]);
+  });
+
+  // Anonymous callers were members; JWTs could only be HS256.
+  it("reads the anonymous role (viewer by default) and a JWKS URL", () => {
+    expect(loadConfig({}).auth).toMatchObject({ allowAnonymous: false, anonymousRole: "viewer", jwt: undefined });
+    expect(loadConfig({ AUTH_ANONYMOUS_ROLE: "member" }).auth.anonymousRole).toBe("member");
+    expect(configError({ AUTH_ANONYMOUS_ROLE: "root" }).details?.variables).toEqual(["AUTH_ANONYMOUS_ROLE"]);
+    expect(
+      loadConfig({ AUTH_JWKS_URL: "https://id.example/jwks.json", AUTH_JWT_ISSUER: "https://id.example" }).auth.jwt,
+    ).toEqual({
+      secret: undefined,
+      jwksUrl: "https://id.example/jwks.json",
+      issuer: "https://id.example",
+      audience: undefined,
+    });
+    expect(configError({ AUTH_JWKS_URL: "not a url" }).details?.variables).toEqual(["AUTH_JWKS_URL"]);
+  });
+
   it(".env.example documents exactly the variables the schema reads", () => {
     const documented = readFileSync(new URL("../.env.example", import.meta.url), "utf8")
       .split("\n")

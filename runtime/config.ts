@@ -53,6 +53,11 @@ export const EnvSchema = z.object({
   DATABASE_URL: url,
   KEEL_DATA_DIR: z.string().min(1).default(".keel"),
   EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  /** 32 bytes (64 hex or base64): checkpoint payloads are encrypted at rest (checkpoint/encrypted-serde.ts). */
+  CHECKPOINT_ENCRYPTION_KEY: optionalString.refine(
+    (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32,
+    "must be 32 bytes: 64 hex characters or base64",
+  ),
 
   // Budgets per run and per thread; when one runs out the run ends with a summary of partial work.
   // For tokens, cost and time, 0 means unlimited.
@@ -108,16 +113,25 @@ export const EnvSchema = z.object({
   SERVE_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   /** Runs executing at once in this process; each holds one database connection for its thread lock. */
   SERVE_MAX_CONCURRENT_RUNS: int(16, 1, 1_000),
+  /** Runs one user may have executing at once in this process (default 4, or SERVE_MAX_CONCURRENT_RUNS if lower). */
+  SERVE_MAX_RUNS_PER_USER: z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : Number(v)),
+    z.number().int().min(1).max(1_000).optional(),
+  ),
   /** How often a replica looks for runs whose process died, to resume them from their last checkpoint. */
   SERVE_SWEEP_MS: int(5_000, 100, 600_000),
   /** Comma-separated `key:user_id:role` entries (role viewer|member|admin). */
   AUTH_API_KEYS: z.string().default(""),
-  /** HS256 secret for bearer JWTs: `sub` is the user id, the `role` claim the role (default member). */
+  /** HS256 secret (32+ bytes) for bearer JWTs: `sub` is the user id, the `role` claim the role (default member). */
   AUTH_JWT_SECRET: optionalString,
+  /** An identity provider's JWKS: bearer JWTs signed RS256/ES256 (needs AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE). */
+  AUTH_JWKS_URL: url,
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
-  /** Without keys or a JWT secret the server refuses to start, unless this allows anonymous callers. */
+  /** Without keys or JWTs the server refuses to start, unless this allows anonymous callers. */
   AUTH_ALLOW_ANONYMOUS: bool(false),
+  /** The role of anonymous callers. */
+  AUTH_ANONYMOUS_ROLE: z.enum(["viewer", "member", "admin"]).default("viewer"),
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LANGSMITH_TRACING: bool(false),
@@ -151,7 +165,7 @@ export interface KeelConfig {
     /** True when no key is configured: Keel talks to its own offline fake server. */
     offline: boolean;
   };
-  database: { url: string | undefined; dataDir: string; embeddedPort: number };
+  database: { url: string | undefined; dataDir: string; embeddedPort: number; encryptionKey?: string | undefined };
   budgets: Budgets;
   userLimits: { tokensPerMinute: number; usdPerDay: number };
   limits: {
@@ -177,13 +191,24 @@ export interface KeelConfig {
     maxBodyBytes: number;
     shutdownGraceMs: number;
     maxConcurrentRuns: number;
+    /** At most maxConcurrentRuns. */
+    maxRunsPerUser: number;
     sweepMs: number;
   };
   auth: {
     /** Raw `key:user_id:role` entries; server/auth.ts parses and validates them. */
     apiKeys: string;
-    jwt: { secret: string; issuer: string | undefined; audience: string | undefined } | undefined;
+    /** Set when AUTH_JWT_SECRET or AUTH_JWKS_URL is. */
+    jwt:
+      | {
+          secret: string | undefined;
+          jwksUrl: string | undefined;
+          issuer: string | undefined;
+          audience: string | undefined;
+        }
+      | undefined;
     allowAnonymous: boolean;
+    anonymousRole: "viewer" | "member" | "admin";
   };
   logLevel: Env["LOG_LEVEL"];
   tracing: {
@@ -215,6 +240,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       { details: { variables: ["CONTEXT_KEEP_RECENT"] } },
     );
   }
+  if (e.SERVE_MAX_RUNS_PER_USER !== undefined && e.SERVE_MAX_RUNS_PER_USER > e.SERVE_MAX_CONCURRENT_RUNS) {
+    throw new KeelError(
+      "config_invalid",
+      `Invalid configuration:\n  SERVE_MAX_RUNS_PER_USER=${e.SERVE_MAX_RUNS_PER_USER}: must be at most SERVE_MAX_CONCURRENT_RUNS (${e.SERVE_MAX_CONCURRENT_RUNS})`,
+      { details: { variables: ["SERVE_MAX_RUNS_PER_USER"] } },
+    );
+  }
   return {
     model: {
       apiKey: e.OPENAI_API_KEY,
@@ -234,7 +266,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offline: e.OPENAI_API_KEY === undefined,
       prices: loadPrices(e.PRICES_FILE),
     },
-    database: { url: e.DATABASE_URL, dataDir: e.KEEL_DATA_DIR, embeddedPort: e.EMBEDDED_PG_PORT },
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: e.KEEL_DATA_DIR,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      encryptionKey: e.CHECKPOINT_ENCRYPTION_KEY,
+    },
     budgets: {
       run: {
         steps: e.MAX_STEPS,
@@ -275,14 +312,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.SERVE_MAX_BODY_BYTES,
       shutdownGraceMs: e.SERVE_SHUTDOWN_GRACE_MS,
       maxConcurrentRuns: e.SERVE_MAX_CONCURRENT_RUNS,
+      maxRunsPerUser: e.SERVE_MAX_RUNS_PER_USER ?? Math.min(4, e.SERVE_MAX_CONCURRENT_RUNS),
       sweepMs: e.SERVE_SWEEP_MS,
     },
     auth: {
       apiKeys: e.AUTH_API_KEYS,
-      jwt: e.AUTH_JWT_SECRET
-        ? { secret: e.AUTH_JWT_SECRET, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE }
-        : undefined,
+      jwt:
+        e.AUTH_JWT_SECRET || e.AUTH_JWKS_URL
+          ? {
+              secret: e.AUTH_JWT_SECRET,
+              jwksUrl: e.AUTH_JWKS_URL,
+              issuer: e.AUTH_JWT_ISSUER,
+              audience: e.AUTH_JWT_AUDIENCE,
+            }
+          : undefined,
       allowAnonymous: e.AUTH_ALLOW_ANONYMOUS,
+      anonymousRole: e.AUTH_ANONYMOUS_ROLE,
     },
     logLevel: e.LOG_LEVEL,
     tracing: {

@@ -133,6 +133,8 @@ export interface ExecutorDeps {
   graphId: string;
   logger: Logger;
   maxConcurrentRuns: number;
+  /** Runs one user may have executing at once in this process (default: maxConcurrentRuns). */
+  maxRunsPerUser?: number;
   /** How often a run checks whether another replica asked to cancel it. */
   cancelPollMs?: number;
 }
@@ -144,6 +146,8 @@ export interface ExecutorDeps {
  */
 export class RunExecutor {
   private readonly active = new Map<string, Execution>();
+  /** Runs executing, or being started, per owner: counted from admission so racing starts cannot overshoot. */
+  private readonly perUser = new Map<string, number>();
   private draining = false;
 
   constructor(private readonly deps: ExecutorDeps) {}
@@ -164,9 +168,17 @@ export class RunExecutor {
     kwargs: StoredKwargs;
     metadata: Record<string, unknown>;
   }): Promise<{ run: RunRow; execution: Execution }> {
-    this.assertAccepting();
-    const lock = await this.deps.locks.tryAcquire(request.threadId);
-    if (!lock) throw busy(request.threadId);
+    this.assertAccepting(request.ownerId);
+    // Counted from here, so starts racing past the check above cannot overshoot the user's cap.
+    const release = this.hold(request.ownerId);
+    const lock = await this.deps.locks.tryAcquire(request.threadId).catch((err: unknown) => {
+      release();
+      throw err;
+    });
+    if (!lock) {
+      release();
+      throw busy(request.threadId);
+    }
     let lockPassedOn = false;
     try {
       const orphan = await activeRunOfThread(this.deps.pool, request.threadId);
@@ -187,8 +199,9 @@ export class RunExecutor {
       });
       await setThreadStatus(this.deps.pool, request.threadId, "busy");
       lockPassedOn = true;
-      return { run, execution: this.launch(run, lock, false) };
+      return { run, execution: this.launch(run, lock, false, release) };
     } catch (err) {
+      release();
       if (!lockPassedOn) await lock.release();
       throw err;
     }
@@ -207,6 +220,8 @@ export class RunExecutor {
     let resumed = 0;
     for (const row of await activeRuns(this.deps.pool, 50)) {
       if (this.active.has(row.run_id) || this.active.size >= this.deps.maxConcurrentRuns) continue;
+      // A user's runs left by a dead process wait while the user is at the cap here (for a later sweep).
+      if (this.runsOf(row.owner_id) >= this.maxRunsPerUser) continue;
       const lock = await this.deps.locks.tryAcquire(row.thread_id);
       if (!lock) continue;
       const fresh = await runOfThread(this.deps.pool, row.run_id, row.thread_id);
@@ -234,7 +249,28 @@ export class RunExecutor {
     await all();
   }
 
-  private assertAccepting(): void {
+  private get maxRunsPerUser(): number {
+    return this.deps.maxRunsPerUser ?? this.deps.maxConcurrentRuns;
+  }
+
+  private runsOf(ownerId: string): number {
+    return this.perUser.get(ownerId) ?? 0;
+  }
+
+  /** Counts a run against its owner's cap until the returned function is called (once). */
+  private hold(ownerId: string): () => void {
+    this.perUser.set(ownerId, this.runsOf(ownerId) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = this.runsOf(ownerId) - 1;
+      if (left > 0) this.perUser.set(ownerId, left);
+      else this.perUser.delete(ownerId);
+    };
+  }
+
+  private assertAccepting(ownerId?: string): void {
     if (this.draining) {
       throw new ApiError(503, "shutting_down", "This server is shutting down; retry on another replica.", {
         "retry-after": "1",
@@ -245,6 +281,16 @@ export class RunExecutor {
         "retry-after": "1",
       });
     }
+    // 429, not 503: the server has room, this caller is over their share. (The SDK retries both with
+    // backoff, which is right here; it then throws "HTTP 429: …" with this detail.)
+    if (ownerId !== undefined && this.runsOf(ownerId) >= this.maxRunsPerUser) {
+      throw new ApiError(
+        429,
+        "user_at_capacity",
+        `You already have ${this.maxRunsPerUser} runs in progress on this server, the most one user may have at once (SERVE_MAX_RUNS_PER_USER); wait for one to finish, or cancel one, then retry.`,
+        { "retry-after": "2" },
+      );
+    }
   }
 
   private async latestCheckpointId(threadId: string): Promise<string | null> {
@@ -253,12 +299,14 @@ export class RunExecutor {
     return typeof id === "string" ? id : null;
   }
 
-  private launch(run: RunRow, lock: ThreadLock, resuming: boolean): Execution {
+  private launch(run: RunRow, lock: ThreadLock, resuming: boolean, held?: () => void): Execution {
     const kwargs = run.kwargs as unknown as StoredKwargs;
     const execution = new Execution(run.run_id, run.thread_id, kwargs.stream_mode);
     this.active.set(run.run_id, execution);
+    const release = held ?? this.hold(run.owner_id);
     execution.done = this.execute(run, kwargs, lock, execution, resuming).finally(() => {
       this.active.delete(run.run_id);
+      release();
       execution.end();
     });
     // The outcome is recorded inside execute; nobody may be awaiting `done`.

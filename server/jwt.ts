@@ -1,59 +1,110 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 /** Why a token was refused; the server answers 401 for all of them and logs the reason. */
-export type JwtFailure = "malformed" | "algorithm" | "signature" | "expired" | "not_yet_valid" | "issuer" | "audience";
+export type JwtFailure =
+  | "malformed"
+  | "algorithm"
+  | "signature"
+  | "expired"
+  | "not_yet_valid"
+  | "issuer"
+  | "audience"
+  | "claims"
+  | "jwks_unavailable";
 
 export interface JwtCheck {
-  secret: string;
+  /** HS256 shared secret (AUTH_JWT_SECRET). */
+  secret?: string | undefined;
+  /** RS256/ES256 public keys of an identity provider (AUTH_JWKS_URL). */
+  jwksUrl?: string | undefined;
   issuer?: string | undefined;
   audience?: string | undefined;
-  /** Seconds of clock skew tolerated on exp/nbf. */
-  leewaySeconds?: number;
-  nowSeconds?: number;
 }
 
-export type JwtResult = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: JwtFailure };
+export type JwtResult = { ok: true; claims: JWTPayload } | { ok: false; reason: JwtFailure };
 
-const b64url = (data: Buffer | string): string => Buffer.from(data).toString("base64url");
+export type JwtVerifier = (token: string, options?: { now?: Date }) => Promise<JwtResult>;
 
-function decodeJson(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
+/** The only algorithms accepted, per key source: never whatever the token's header names. */
+export const HMAC_ALGORITHMS = ["HS256"] as const;
+export const JWKS_ALGORITHMS = ["RS256", "ES256"] as const;
+/** Clock skew tolerated on exp/nbf between this server and the token's issuer. */
+export const CLOCK_TOLERANCE_SECONDS = 10;
+
+/**
+ * Verifies bearer JWTs with `jose`: HS256 with the shared secret, RS256/ES256 with keys from the
+ * JWKS URL (fetched on first use, cached, refetched for an unknown `kid`). The token's `alg` picks
+ * between the two, and each source accepts only its own algorithms, so `none` and key confusion
+ * (an HS256 token "signed" with a public key) cannot apply. Claim types are strict: exp/nbf/iat
+ * must be finite numbers when present.
+ */
+export function createJwtVerifier(check: JwtCheck): JwtVerifier {
+  const secret = check.secret === undefined ? undefined : new TextEncoder().encode(check.secret);
+  const jwks =
+    check.jwksUrl === undefined
+      ? undefined
+      : createRemoteJWKSet(new URL(check.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+  const algorithms = [...(secret ? HMAC_ALGORITHMS : []), ...(jwks ? JWKS_ALGORITHMS : [])];
+  const keyFor: JWTVerifyGetKey = async (header, token) => {
+    const alg = header.alg ?? "";
+    if (secret && (HMAC_ALGORITHMS as readonly string[]).includes(alg)) return secret;
+    if (jwks && (JWKS_ALGORITHMS as readonly string[]).includes(alg)) return jwks(header, token);
+    throw new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+  };
+  return async (token, options = {}) => {
+    try {
+      const { payload } = await jwtVerify(token, keyFor, {
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        ...(check.issuer !== undefined ? { issuer: check.issuer } : {}),
+        ...(check.audience !== undefined ? { audience: check.audience } : {}),
+        ...(options.now ? { currentDate: options.now } : {}),
+      });
+      // jose checks these are numbers; 1e400 parses to Infinity, a token that would never expire.
+      for (const claim of ["exp", "nbf", "iat"] as const) {
+        if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) return { ok: false, reason: "claims" };
+      }
+      return { ok: true, claims: payload };
+    } catch (err) {
+      return { ok: false, reason: failureOf(err) };
+    }
+  };
+}
+
+function failureOf(err: unknown): JwtFailure {
+  if (err instanceof errors.JWTExpired) return "expired";
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === "nbf" && err.reason === "check_failed") return "not_yet_valid";
+    if (err.claim === "iss") return "issuer";
+    if (err.claim === "aud") return "audience";
+    return "claims";
   }
+  if (err instanceof errors.JOSEAlgNotAllowed) return "algorithm";
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {
+    return "signature";
+  }
+  if (
+    err instanceof errors.JWSInvalid ||
+    err instanceof errors.JWTInvalid ||
+    err instanceof errors.JOSENotSupported ||
+    err instanceof errors.JWKInvalid
+  ) {
+    return "malformed";
+  }
+  // The key set could not be fetched or read (timeout, refused, not 200, not a JWKS).
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err instanceof errors.JOSEError) {
+    return "jwks_unavailable";
+  }
+  return err instanceof TypeError ? "jwks_unavailable" : "malformed";
 }
 
 /**
- * HS256 only: the algorithm is fixed by configuration, never taken from the token, so `none` and
- * key-confusion tricks cannot apply.
+ * Signs an HS256 token, synchronously: for tests and scripts minting tokens for this server. The
+ * server never verifies with this; verification is `createJwtVerifier` (jose).
  */
-export function verifyJwt(token: string, check: JwtCheck): JwtResult {
-  const parts = token.split(".");
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))) return { ok: false, reason: "malformed" };
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodeJson(headerPart);
-  const claims = decodeJson(payloadPart);
-  if (!header || !claims) return { ok: false, reason: "malformed" };
-  if (header.alg !== "HS256") return { ok: false, reason: "algorithm" };
-  const expected = createHmac("sha256", check.secret).update(`${headerPart}.${payloadPart}`).digest();
-  const given = Buffer.from(signaturePart, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "signature" };
-  const now = check.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const leeway = check.leewaySeconds ?? 30;
-  if (typeof claims.exp === "number" && now - leeway >= claims.exp) return { ok: false, reason: "expired" };
-  if (typeof claims.nbf === "number" && now + leeway < claims.nbf) return { ok: false, reason: "not_yet_valid" };
-  if (check.issuer !== undefined && claims.iss !== check.issuer) return { ok: false, reason: "issuer" };
-  if (check.audience !== undefined) {
-    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!aud.includes(check.audience)) return { ok: false, reason: "audience" };
-  }
-  return { ok: true, claims };
-}
-
-/** Signs an HS256 token: for tests, scripts and anyone minting tokens for this server. */
 export function signJwt(claims: Record<string, unknown>, secret: string): string {
+  const b64url = (data: string): string => Buffer.from(data).toString("base64url");
   const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const body = b64url(JSON.stringify(claims));
   const signature = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");

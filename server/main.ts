@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const auth = createAuthenticator(config.auth);
   const keel = await startKeel(config, { log: (line) => process.stderr.write(`${line}\n`) });
   const { logger } = keel;
+  // Loud, before listening: e.g. anonymous callers allowed beside keys or JWTs.
+  for (const warning of auth.warnings) logger.warn({ event: "auth_config_warning", warning }, warning);
   const api = createApiApp(keel, config, { auth, logger, callbacks: runCallbacks(logger, keel.tracing) });
   const server = serve({ fetch: api.app.fetch, hostname: config.serve.host, port: config.serve.port });
   await new Promise<void>((resolve, reject) => {

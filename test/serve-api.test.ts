@@ -7,7 +7,7 @@ import { call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 /** Auth, isolation between users, and bad input, against a real `npm run serve` process. */
-const JWT_SECRET = "jwt-secret-for-the-api-tests";
+const JWT_SECRET = "jwt-secret-for-the-api-tests-0123456789";
 let serve: ServeProcess;
 let proxy: TcpProxy;
 let fake: FakeOpenAI;
