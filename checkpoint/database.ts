@@ -1,6 +1,7 @@
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { redactUrl } from "./connection-url.js";
+import { EncryptedPostgresSaver, parseEncryptionKey } from "./encrypted-serde.js";
 
 /** A ready database: connected, migrated, with the checkpointer on the same pool. */
 export interface Database {
@@ -18,12 +19,15 @@ export interface Database {
 /** Wraps an open pool as a Database; `afterClose` runs once, after the pool has ended. */
 export function databaseFromPool(
   pool: pg.Pool,
-  opts: { url: string; embedded: boolean; afterClose?: () => Promise<void> },
+  opts: { url: string; embedded: boolean; afterClose?: () => Promise<void>; encryptionKey?: string | undefined },
 ): Database {
   let closing: Promise<void> | undefined;
   return {
     pool,
-    saver: new PostgresSaver(pool),
+    // With a key, checkpoint payloads are encrypted at rest; without one they are stored as JSON.
+    saver: opts.encryptionKey
+      ? new EncryptedPostgresSaver(pool, parseEncryptionKey(opts.encryptionKey))
+      : new PostgresSaver(pool),
     url: redactUrl(opts.url),
     embedded: opts.embedded,
     close: () =>

@@ -31,7 +31,7 @@ export async function openDatabase(cfg: KeelConfig["database"], opts: OpenDataba
       hint: `Check DATABASE_URL (host, port, database, user, password) and that the server is running, or unset DATABASE_URL to use the embedded PostgreSQL under ${cfg.dataDir}.`,
     });
     log(`Connected to PostgreSQL at ${describeTarget(cfg.url)}.`);
-    return ready(pool, { url: cfg.url, embedded: false });
+    return ready(pool, { url: cfg.url, embedded: false, encryptionKey: cfg.encryptionKey });
   }
 
   const pgDir = resolve(cfg.dataDir, "pg");
@@ -50,12 +50,17 @@ export async function openDatabase(cfg: KeelConfig["database"], opts: OpenDataba
     await server.stop();
     throw err;
   }
-  return ready(pool, { url: server.url, embedded: true, afterClose: () => server.stop() });
+  return ready(pool, {
+    url: server.url,
+    embedded: true,
+    afterClose: () => server.stop(),
+    encryptionKey: cfg.encryptionKey,
+  });
 }
 
 async function ready(
   pool: pg.Pool,
-  opts: { url: string; embedded: boolean; afterClose?: () => Promise<void> },
+  opts: { url: string; embedded: boolean; afterClose?: () => Promise<void>; encryptionKey?: string | undefined },
 ): Promise<Database> {
   try {
     await migrate(pool);

@@ -1,5 +1,6 @@
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Hono } from "hono";
+import pg from "pg";
 import { bodyLimit } from "hono/body-limit";
 import { createEmbedServer } from "@langchain/langgraph-api/experimental/embed";
 import type { Keel } from "../app/keel.js";
@@ -11,6 +12,7 @@ import { embedThreadSaver } from "./embed-threads.js";
 import { isConnectionError } from "../checkpoint/connect-error.js";
 import { ApiError } from "./errors.js";
 import { RunExecutor } from "./executor.js";
+import { createOutputRedactor } from "./redact-output.js";
 import { errorBody, requestLog, requireAuth, type Env } from "./http.js";
 import type { RouteDeps } from "./routes/context.js";
 import { assistantRoutes } from "./routes/meta.js";
@@ -36,7 +38,7 @@ export interface ApiApp {
  */
 export function createApiApp(
   keel: Pick<Keel, "agent" | "database" | "tracing">,
-  config: Pick<KeelConfig, "serve" | "limits">,
+  config: Pick<KeelConfig, "serve" | "limits" | "guards">,
   parts: { auth: Authenticator; logger: Logger; callbacks?: BaseCallbackHandler[]; pollMs?: number },
 ): ApiApp {
   const { pool, saver } = keel.database;
@@ -48,9 +50,13 @@ export function createApiApp(
     runName: "keel-turn",
     ...(parts.callbacks?.length ? { callbacks: parts.callbacks } : {}),
   });
+  // The engine looks graphs up by name (`graph[graphId]`) and assigns onto the result: a map with no
+  // prototype turns a stray `__proto__` or `constructor` into "no such graph", not a write onto
+  // Object.prototype. embedThreadSaver never shows the engine any graph id but these anyway.
+  const graphs = Object.assign(Object.create(null) as Record<string, never>, { [GRAPH_ID]: graph as never });
   const engine = createEmbedServer({
-    graph: { [GRAPH_ID]: graph as never },
-    threads: embedThreadSaver(pool),
+    graph: graphs,
+    threads: embedThreadSaver(pool, [GRAPH_ID]),
     checkpointer: saver,
   });
   const executor = new RunExecutor({
@@ -62,6 +68,7 @@ export function createApiApp(
     graphId: GRAPH_ID,
     logger: parts.logger,
     maxConcurrentRuns: config.serve.maxConcurrentRuns,
+    maxRunsPerUser: config.serve.maxRunsPerUser,
   });
   const deps: RouteDeps = {
     pool,
@@ -72,6 +79,7 @@ export function createApiApp(
     logger: parts.logger,
     limits: config.limits,
     pollMs: parts.pollMs ?? 250,
+    redact: createOutputRedactor(config.guards),
   };
   let draining = false;
 
@@ -89,7 +97,19 @@ export function createApiApp(
       const down = new ApiError(503, "database_unavailable", "The database is unreachable; retry shortly.");
       return c.json(errorBody(down), 503, { "retry-after": "2" });
     }
-    parts.logger.error({ event: "http_error", request_id: c.get("requestId"), err: err.message }, "request failed");
+    if (err instanceof pg.DatabaseError && err.code?.startsWith("22")) {
+      // A data exception (a value PostgreSQL cannot take): the request's fault, and body checks
+      // should have caught it first, so it is logged to find the gap.
+      parts.logger.warn(
+        { event: "database_rejected_value", request_id: c.get("requestId"), code: err.code, err: err.message },
+        "request refused",
+      );
+      return c.json({ error: "invalid_request", detail: "A value in the request cannot be stored." }, 422);
+    }
+    parts.logger.error(
+      { event: "http_error", request_id: c.get("requestId"), err: err.message, stack: err.stack },
+      "request failed",
+    );
     return c.json({ error: "internal_error", detail: "Internal error; see the server log for this request id." }, 500);
   });
   app.notFound((c) => c.json({ error: "not_found", detail: `${c.req.method} ${c.req.path} is not a route here` }, 404));

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { formatIssues } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Authenticator, Principal } from "./auth.js";
+import { findBodyProblem, isStorableString } from "./body-guard.js";
 import { ApiError } from "./errors.js";
 
 export type Env = { Variables: { principal: Principal; requestId: string } };
@@ -11,7 +12,10 @@ export type Env = { Variables: { principal: Principal; requestId: string } };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 
-/** The JSON body of a request: 415 when it is not JSON, 400 when it does not parse. Empty means {}. */
+/**
+ * The JSON body of a request: 415 when it is not JSON, 400 when it does not parse, 422 when it is
+ * nested too deep or holds a `__proto__` key or a string PostgreSQL cannot store. Empty means {}.
+ */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
@@ -19,11 +23,16 @@ export async function readJson(c: Context): Promise<unknown> {
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
+  // Before any schema, serializer or query sees it: depth, `__proto__` keys, unstorable strings.
+  const problem = findBodyProblem(body);
+  if (problem) throw new ApiError(422, "invalid_request", `${problem.path}: ${problem.message}`);
+  return body;
 }
 
 /** Validates a parsed body or query: 422 naming every bad field. */
@@ -65,9 +74,11 @@ export function requestLog(logger: Logger): MiddlewareHandler<Env> {
 /** 401 without valid credentials; the reason is logged, the answer does not say which check failed. */
 export function requireAuth(auth: Authenticator, logger: Logger): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const result = auth.authenticate(c.req.raw.headers);
-    if (!result.ok) {
-      logger.warn({ event: "auth_refused", request_id: c.get("requestId"), reason: result.reason }, "auth");
+    const result = await auth.authenticate(c.req.raw.headers);
+    // The user id is the owner column of every query: one PostgreSQL cannot store is refused here.
+    const reason = !result.ok ? result.reason : isStorableString(result.principal.userId) ? null : "unstorable user id";
+    if (!result.ok || reason) {
+      logger.warn({ event: "auth_refused", request_id: c.get("requestId"), reason }, "auth");
       return c.json(
         errorBody(new ApiError(401, "unauthorized", "Send a valid API key (x-api-key) or bearer token.")),
         401,

@@ -55,7 +55,7 @@ export const RunCreateSchema = z
     context: z.object({ budget: BudgetSchema.optional() }).strict().nullable().optional(),
     metadata: z
       .record(z.string(), z.unknown())
-      .refine((m) => !RUN_STOP_KEYS.some((k) => k in m), {
+      .refine((m) => !RUN_STOP_KEYS.some((k) => Object.hasOwn(m, k)), {
         message: `${RUN_STOP_KEYS.join(" and ")} are set by the server when the run ends`,
       })
       .optional(),

@@ -1,4 +1,5 @@
 import type { Execution } from "./executor.js";
+import type { OutputRedactor } from "./redact-output.js";
 import { formatSse, type SseEvent } from "./sse.js";
 
 /** The SSE events a client asked for: `values` is always produced internally, but only sent if wanted. */
@@ -10,9 +11,13 @@ function wanted(execution: Execution, event: SseEvent): boolean {
 /** Proxies cut streams that stay silent (nginx after 60 s); a comment line every 15 s keeps them open. */
 const KEEP_ALIVE_MS = 15_000;
 
-/** A run's events as a text/event-stream response; `onDisconnect` runs when the client goes away. */
+/**
+ * A run's events as a text/event-stream response; `onDisconnect` runs when the client goes away.
+ * Every event passes through `redact` (its own stream state per client, as replay starts anew).
+ */
 export function sseResponse(
   execution: Execution,
+  redact: OutputRedactor,
   headers: Record<string, string>,
   onDisconnect: () => void,
   keepAliveMs = KEEP_ALIVE_MS,
@@ -29,11 +34,17 @@ export function sseResponse(
         }
       };
       const keepAlive = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+      const redactor = redact.stream();
+      const sendAll = (events: SseEvent[]) => {
+        for (const e of events) if (wanted(execution, e)) send(formatSse(e));
+      };
       const unsubscribe = execution.subscribe((event) => {
         if (event !== null) {
-          if (wanted(execution, event)) send(formatSse(event));
+          // Unwanted events still go through: a finished step releases held-back tokens.
+          sendAll(redactor.push(event));
           return;
         }
+        sendAll(redactor.end());
         clearInterval(keepAlive);
         try {
           controller.close();

@@ -4,6 +4,7 @@ import type { KeelConfig } from "../../runtime/config.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { Assistant } from "../assistants.js";
 import type { RunExecutor } from "../executor.js";
+import type { OutputRedactor } from "../redact-output.js";
 
 /** What the route modules share. */
 export interface RouteDeps {
@@ -17,4 +18,6 @@ export interface RouteDeps {
   limits: KeelConfig["limits"];
   /** How often join/wait poll a run that executes on another replica. */
   pollMs: number;
+  /** Every state, answer and event a client receives passes through this (server/redact-output.ts). */
+  redact: OutputRedactor;
 }

@@ -48,9 +48,14 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
 
   app.post("/threads/:thread_id/runs/stream", async (c) => {
     const { run, execution, onDisconnect } = await startRun(c);
-    return sseResponse(execution, { "content-location": `/threads/${run.thread_id}/runs/${run.run_id}` }, () => {
-      if (onDisconnect === "cancel") execution.abort("cancel");
-    });
+    return sseResponse(
+      execution,
+      deps.redact,
+      { "content-location": `/threads/${run.thread_id}/runs/${run.run_id}` },
+      () => {
+        if (onDisconnect === "cancel") execution.abort("cancel");
+      },
+    );
   });
 
   app.post("/threads/:thread_id/runs/wait", async (c) => {
@@ -60,7 +65,7 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
     // run that ends without values is, never as a 5xx. The SDK retries a 503 by posting the run
     // again, which would start a second run of the same input once this one is done.
     if (outcome.handoff) return c.json(errorValues(outcome.handoff)!);
-    return c.json((errorValues(outcome.error) ?? outcome.values ?? null) as object);
+    return c.json(deps.redact.json(errorValues(outcome.error) ?? outcome.values ?? null) as object);
   });
 
   app.post("/threads/:thread_id/runs", async (c) => {
@@ -106,21 +111,24 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
 
   app.get("/threads/:thread_id/runs/:run_id/join", async (c) => {
     const run = await settled(await requireRun(c));
-    if (run.error) return c.json(errorValues(run.error)!);
-    return c.json((await stateOf(deps, run.thread_id)).values as object);
+    if (run.error) return c.json(deps.redact.json(errorValues(run.error)!));
+    return c.json(deps.redact.json((await stateOf(deps, run.thread_id)).values) as object);
   });
 
   app.get("/threads/:thread_id/runs/:run_id/stream", async (c) => {
     const run = await requireRun(c);
     const local = deps.executor.local(run.run_id);
-    if (local) return sseResponse(local, {}, () => undefined);
+    if (local) return sseResponse(local, deps.redact, {}, () => undefined);
     // Executing elsewhere or finished: report its end state once it has one.
     const finished = await settled(run);
     const events = [formatSse({ event: "metadata", data: JSON.stringify({ run_id: run.run_id }) })];
     events.push(
       finished.error
-        ? formatSse({ event: "error", data: JSON.stringify(finished.error) })
-        : formatSse({ event: "values", data: JSON.stringify((await stateOf(deps, run.thread_id)).values) }),
+        ? formatSse({ event: "error", data: JSON.stringify(deps.redact.json(finished.error)) })
+        : formatSse({
+            event: "values",
+            data: JSON.stringify(deps.redact.json((await stateOf(deps, run.thread_id)).values)),
+          }),
     );
     return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
   });

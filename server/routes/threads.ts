@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { findAssistant } from "../assistants.js";
 import { ApiError, threadNotFound } from "../errors.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import {
@@ -14,6 +15,61 @@ import {
 import type { RouteDeps } from "./context.js";
 
 const Metadata = z.record(z.string(), z.unknown());
+
+/**
+ * A checkpoint reference as the SDK sends it. The engine spreads it into the read's config after
+ * `thread_id`, so other keys (the SDK's own `thread_id` among them) are dropped, not forwarded.
+ */
+const CheckpointRef = z.object({
+  checkpoint_id: z.string().refine(isUuid, "must be a checkpoint id (a UUID)").optional(),
+  checkpoint_ns: z.string().max(200).optional(),
+  checkpoint_map: z.record(z.string(), z.unknown()).nullish(),
+});
+
+/**
+ * Bodies of the reads passed to the engine, checked here so bad input is a 422 `{error, detail}`
+ * rather than the engine's raw ZodError 400 or its plain-text 500 (`limit: -1` reached SQL).
+ */
+const ReadBodies: Record<string, z.ZodType> = {
+  "/threads/:thread_id/history": z.object({
+    limit: z.number().int().min(1).max(1000).default(10),
+    before: z.string().refine(isUuid, "must be a checkpoint id (a UUID)").optional(),
+    metadata: Metadata.optional(),
+    checkpoint: CheckpointRef.optional(),
+  }),
+  "/threads/:thread_id/state/checkpoint": z.object({
+    // The engine takes "true"/"false"; the SDK sends a boolean.
+    subgraphs: z
+      .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
+      .transform(String)
+      .optional(),
+    checkpoint: CheckpointRef.nullish(),
+  }),
+};
+
+/**
+ * `graph_id` and `assistant_id` in thread metadata are the server's: the engine picks the graph by
+ * `graph_id`, and runs write both. A caller may name only what this server serves, as the SDK's
+ * `threads.create({ graphId })` does; anything else is a 422, never a lookup.
+ */
+function checkReservedMetadata(deps: RouteDeps, metadata: Record<string, unknown> | undefined): void {
+  if (!metadata) return;
+  const graphIds = deps.assistants.map((a) => a.graph_id);
+  for (const key of ["graph_id", "assistant_id"] as const) {
+    if (!Object.hasOwn(metadata, key)) continue;
+    const value = metadata[key];
+    const served =
+      typeof value === "string" &&
+      (key === "graph_id" ? graphIds.includes(value) : findAssistant(deps.assistants, value) !== undefined);
+    if (!served) {
+      throw new ApiError(
+        422,
+        "invalid_request",
+        `metadata.${key}: must name ${key === "graph_id" ? "a graph" : "an assistant"} this server serves (${graphIds.join(", ")})`,
+      );
+    }
+  }
+}
 
 const CreateSchema = z.object({
   thread_id: z.uuid().optional(),
@@ -62,9 +118,22 @@ export async function stateOf(deps: RouteDeps, threadId: string): Promise<Engine
   return (await response.json()) as EngineState;
 }
 
+/**
+ * An engine answer passed on only when it succeeded: its 4xx becomes `{error, detail}`, its 5xx
+ * (plain text, never logged by the engine) an error the app logs and answers as JSON.
+ */
+async function engineAnswer(path: string, response: Response): Promise<Response> {
+  if (response.ok) return response;
+  const text = (await response.text()).slice(0, 500);
+  if (response.status >= 500) throw new Error(`engine ${path}: ${response.status} ${text}`);
+  if (response.status === 404) throw new ApiError(404, "not_found", text);
+  throw new ApiError(422, "invalid_request", text);
+}
+
 export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
   app.post("/threads", async (c) => {
     const body = parseBody(CreateSchema, await readJson(c));
+    checkReservedMetadata(deps, body.metadata);
     const owner = c.get("principal").userId;
     const threadId = body.thread_id ?? crypto.randomUUID();
     const row = await insertThread(deps.pool, { threadId, ownerId: owner, metadata: body.metadata ?? {} });
@@ -85,17 +154,18 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
       sortOrder: q.sort_order,
     });
     c.header("x-pagination-total", String(total));
-    return c.json(rows.map((row) => threadJson(row)));
+    return c.json(deps.redact.json(rows.map((row) => threadJson(row))));
   });
 
   app.get("/threads/:thread_id", async (c) => {
     const row = await requireThread(deps, c.req.param("thread_id"), c.get("principal").userId);
-    return c.json(threadJson(row, await stateOf(deps, row.thread_id)));
+    return c.json(deps.redact.json(threadJson(row, await stateOf(deps, row.thread_id))));
   });
 
   app.patch("/threads/:thread_id", async (c) => {
     const row = await requireThread(deps, c.req.param("thread_id"), c.get("principal").userId);
     const body = parseBody(z.object({ metadata: Metadata }), await readJson(c));
+    checkReservedMetadata(deps, body.metadata);
     return c.json(threadJson((await mergeThreadMetadata(deps.pool, row.thread_id, body.metadata)) ?? row));
   });
 
@@ -119,16 +189,30 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
   // Reading state and history: ownership here, serialisation by the LangGraph API engine.
   const readThrough = async (c: Context<Env>) => {
     await requireThread(deps, c.req.param("thread_id") ?? "", c.get("principal").userId);
+    const checkpointId = c.req.param("checkpoint_id");
+    if (checkpointId !== undefined && !isUuid(checkpointId)) {
+      throw new ApiError(422, "invalid_request", "checkpoint_id: must be a checkpoint id (a UUID)");
+    }
     const raw = c.req.raw;
     const url = new URL(raw.url);
-    return deps.engine.request(`${url.pathname}${url.search}`, {
-      method: raw.method,
-      headers: { "content-type": "application/json" },
-      ...(raw.method === "POST" ? { body: JSON.stringify(await readJson(c)) } : {}),
-    });
+    const bodySchema = ReadBodies[c.req.routePath];
+    const body = raw.method === "POST" ? parseBody(bodySchema ?? z.unknown(), await readJson(c)) : undefined;
+    return engineAnswer(
+      `${url.pathname}${url.search}`,
+      await deps.engine.request(`${url.pathname}${url.search}`, {
+        method: raw.method,
+        headers: { "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      }),
+    );
   };
-  app.get("/threads/:thread_id/state", readThrough);
-  app.get("/threads/:thread_id/state/:checkpoint_id", readThrough);
-  app.post("/threads/:thread_id/state/checkpoint", readThrough);
-  app.post("/threads/:thread_id/history", readThrough);
+  // What the engine answers is redacted before it leaves, like every state this server sends.
+  const redactedRead = async (c: Context<Env>) => {
+    const response = await readThrough(c);
+    return c.json(deps.redact.json((await response.json()) as object), response.status as 200);
+  };
+  app.get("/threads/:thread_id/state", redactedRead);
+  app.get("/threads/:thread_id/state/:checkpoint_id", redactedRead);
+  app.post("/threads/:thread_id/state/checkpoint", redactedRead);
+  app.post("/threads/:thread_id/history", redactedRead);
 }
