@@ -7,6 +7,7 @@ import type { Database } from "../checkpoint/index.js";
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
 import { compileAgent } from "../graphs/agent.js";
 import { loadConfig } from "../runtime/config.js";
+import { prng } from "../guards/injection/train.js";
 import { memoryLogger } from "../runtime/logger.js";
 import { openTestDatabase } from "./db.js";
 import { FAST_MODEL_ENV } from "./harness.js";
@@ -63,15 +64,6 @@ async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
   };
   await Promise.all(Array.from({ length: width }, worker));
   return results;
-}
-
-/** A small seeded generator, so a failing combination can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe("budgets end a never-stopping model before LangGraph's recursion limit", () => {

@@ -1,3 +1,4 @@
+import { prng } from "../guards/injection/train.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { signJwt } from "../server/jwt.js";
@@ -329,18 +330,6 @@ describe("bad input gets a clear 4xx with {error, detail}", () => {
     await canaryIntact();
   });
 });
-
-/** mulberry32: a small seeded generator, so a failing fuzz case replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("seeded fuzz over every route", () => {
   const SEED = 11;
