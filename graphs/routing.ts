@@ -1,6 +1,7 @@
 import { AIMessage } from "@langchain/core/messages";
 import { pendingToolCalls } from "../nodes/tool-calls.js";
 import { estimateTextTokens, estimateTokens } from "../runtime/tokens.js";
+import { spotlightToolMessages } from "../tools/untrusted.js";
 import type { AgentStateValue } from "./state.js";
 
 type Needs = (name: string, args: unknown) => boolean;
@@ -9,9 +10,14 @@ export interface RoutingLimits {
   summarizeAtTokens: number;
 }
 
-/** The context (running summary plus messages) is summarized once its estimate passes the trigger. */
+/**
+ * The context (running summary plus messages) is summarized once its estimate passes the trigger.
+ * Messages are measured as the model reads them, tool results wrapped as untrusted data.
+ */
 export function needsSummary(state: Pick<AgentStateValue, "messages" | "summary">, limits: RoutingLimits): boolean {
-  return estimateTextTokens(state.summary) + estimateTokens(state.messages) > limits.summarizeAtTokens;
+  return (
+    estimateTextTokens(state.summary) + estimateTokens(spotlightToolMessages(state.messages)) > limits.summarizeAtTokens
+  );
 }
 
 export function routeAfterGuard(state: AgentStateValue, limits: RoutingLimits): "finalize" | "summarize" | "plan" {

@@ -42,4 +42,21 @@ describe("parseHITLResponse", () => {
     );
     expect(edit.ok).toBe(true);
   });
+
+  it("reads agent-chat-ui's snake_case edit as an edit", () => {
+    const args = { to: "x@y.z" };
+    const parsed = parseHITLResponse(
+      { decisions: [{ type: "edit", edited_action: { name: "outbox_send", args } }, { type: "approve" }] },
+      request,
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      decisions: [{ type: "edit", editedAction: { name: "outbox_send", args } }, { type: "approve" }],
+    });
+    const renamed = parseHITLResponse(
+      { decisions: [{ type: "edit", edited_action: { name: "calculator", args: {} } }, { type: "approve" }] },
+      request,
+    );
+    expect(!renamed.ok && renamed.error).toContain("may change arguments only");
+  });
 });

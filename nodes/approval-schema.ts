@@ -3,8 +3,9 @@ import { formatIssues } from "../runtime/errors.js";
 
 /**
  * The human-in-the-loop contract, in the same shape as LangChain v1's HITL middleware so
- * existing UIs render it: the interrupt carries `actionRequests` + `reviewConfigs`, and a
- * resume carries one decision per action request, in order.
+ * existing UIs render it: the interrupt carries `actionRequests` + `reviewConfigs`, and the same
+ * in snake_case (`action_requests` + `review_configs`, as the Python middleware and agent-chat-ui
+ * spell them); a resume carries one decision per action request, in order, in either casing.
  */
 export const DECISION_TYPES = ["approve", "edit", "reject"] as const;
 
@@ -20,9 +21,19 @@ export interface ReviewConfig {
   argsSchema?: Record<string, unknown>;
 }
 
+/** `ReviewConfig` as agent-chat-ui reads it. */
+export interface SnakeReviewConfig {
+  action_name: string;
+  allowed_decisions: (typeof DECISION_TYPES)[number][];
+  args_schema?: Record<string, unknown>;
+}
+
 export interface HITLRequest {
   actionRequests: ActionRequest[];
   reviewConfigs: ReviewConfig[];
+  /** The same requests and configs in snake_case. */
+  action_requests: ActionRequest[];
+  review_configs: SnakeReviewConfig[];
   /** Present when the previous resume value was unusable: why it was refused. */
   error?: string;
   /**
@@ -44,7 +55,15 @@ export const DecisionSchema = z.discriminatedUnion("type", [
 ]);
 export type Decision = z.infer<typeof DecisionSchema>;
 
-export const HITLResponseSchema = z.object({ decisions: z.array(DecisionSchema) });
+/** `edited_action` (snake_case, as agent-chat-ui sends it) is read as `editedAction`. */
+function camelDecision(value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  const { edited_action, ...rest } = value as Record<string, unknown>;
+  if (edited_action === undefined || "editedAction" in rest) return value;
+  return { ...rest, editedAction: edited_action };
+}
+
+export const HITLResponseSchema = z.object({ decisions: z.array(z.preprocess(camelDecision, DecisionSchema)) });
 export type HITLResponse = z.infer<typeof HITLResponseSchema>;
 
 /** Validate a resume value against the request it answers; returns an error text or the decisions. */

@@ -3,7 +3,7 @@ import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import type { AgentStateUpdate, AgentStateValue, GuardFlag } from "../graphs/state.js";
 import { escapeInvisible } from "../guards/normalize-invisible.js";
-import { type Decision, type HITLRequest, parseHITLResponse } from "./approval-schema.js";
+import { type Decision, type HITLRequest, parseHITLResponse, type ReviewConfig } from "./approval-schema.js";
 import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
 import { type PendingCall, pendingToolCalls, toolResultMessage } from "./tool-calls.js";
 
@@ -50,30 +50,39 @@ function buildRequest(calls: PendingCall[], deps: AgentDeps, flagged: string[]):
     flagged.length > 0
       ? `\nWarning: this call follows tool output flagged as a possible prompt injection: ${flagged.join(", ")}.`
       : "";
-  return {
+  const actionRequests: HITLRequest["actionRequests"] = calls.map((call) => {
     // The reviewer must see what would run: invisible and direction-changing characters are shown as
     // \u{...} escapes in the description and args (the call runs with the args exactly as sent).
-    actionRequests: calls.map((call) => {
-      const shown = JSON.stringify(call.args);
-      const escaped = escapeInvisible(shown);
-      const hidden =
-        escaped === shown
-          ? ""
-          : "\nNote: the arguments contain invisible or direction-changing characters, shown as \\u{...} escapes.";
-      return {
-        name: call.name,
-        args: escapeDeep(call.args) as Record<string, unknown>,
-        description: `${escapeInvisible(deps.engine.registry.get(call.name)?.description ?? call.name)}\nArguments: ${escaped}${hidden}${warning}`,
-      };
-    }),
-    reviewConfigs: names.map((name) => {
-      const tool = deps.engine.registry.get(name);
-      return {
-        actionName: name,
-        allowedDecisions: ["approve", "edit", "reject"],
-        ...(tool ? { argsSchema: z.toJSONSchema(tool.schema, { io: "input" }) } : {}),
-      };
-    }),
+    const shown = JSON.stringify(call.args);
+    const escaped = escapeInvisible(shown);
+    const hidden =
+      escaped === shown
+        ? ""
+        : "\nNote: the arguments contain invisible or direction-changing characters, shown as \\u{...} escapes.";
+    return {
+      name: call.name,
+      args: escapeDeep(call.args) as Record<string, unknown>,
+      description: `${escapeInvisible(deps.engine.registry.get(call.name)?.description ?? call.name)}\nArguments: ${escaped}${hidden}${warning}`,
+    };
+  });
+  const reviewConfigs: ReviewConfig[] = names.map((name) => {
+    const tool = deps.engine.registry.get(name);
+    return {
+      actionName: name,
+      allowedDecisions: ["approve", "edit", "reject"],
+      ...(tool ? { argsSchema: z.toJSONSchema(tool.schema, { io: "input" }) } : {}),
+    };
+  });
+  return {
+    actionRequests,
+    reviewConfigs,
+    // agent-chat-ui recognises an approval request by these snake_case fields.
+    action_requests: actionRequests,
+    review_configs: reviewConfigs.map((c) => ({
+      action_name: c.actionName,
+      allowed_decisions: c.allowedDecisions,
+      ...(c.argsSchema ? { args_schema: c.argsSchema } : {}),
+    })),
     ...(flagged.length > 0 ? { flaggedToolOutput: flagged, flagged_tool_output: flagged } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { budgetBreach, type Budgets } from "../runtime/budget.js";
 import { addUsage, usageOfReply } from "../runtime/usage.js";
 import { callerContext, type AgentDeps } from "./deps.js";
 import { budgetsFor } from "./plan.js";
+import { spotlightToolMessages } from "../tools/untrusted.js";
 import { messageText } from "./text.js";
 
 /** Stops after which one more model call, for the summary, is still within budget. */
@@ -75,7 +76,7 @@ async function summarizePartialWork(
         new SystemMessage(
           `${deps.systemPrompt}\n\nThe current request was stopped: ${state.error?.message ?? "a budget ran out"} Do not call tools. In a few sentences, tell the user what was done so far (with any results) and what is still missing.`,
         ),
-        ...state.messages,
+        ...spotlightToolMessages(state.messages),
         new HumanMessage("Summarise the partial work now."),
       ],
       { signal: config.signal, config: { ...config, tags: ["finalize"] } },

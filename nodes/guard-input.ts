@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { AIMessage, type BaseMessage, HumanMessage, RemoveMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, HumanMessage, RemoveMessage, ToolMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import { ZERO_USAGE } from "../runtime/usage.js";
+import type { ToolResult } from "../tools/types.js";
 import { callerContext, type AgentDeps } from "./deps.js";
+import { pendingToolCalls, toolResultMessage } from "./tool-calls.js";
 import { messageText } from "./text.js";
 
 export type InputVerdict =
@@ -78,8 +80,30 @@ export function makeGuardInputNode(deps: AgentDeps) {
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
     const fresh: AgentStateUpdate = { runUsage: ZERO_USAGE, approvals: {}, stopReason: null, error: null };
     const shape = checkInput(state, deps.limits.maxInputChars);
-    const removal = shape.added.flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
-    if (!shape.ok) return refuse(fresh, removal, `input_${shape.reason}`, shape.message);
+    const caller = callerContext(config);
+    // Calls the previous run left unanswered: it paused for approval (the user wrote instead of
+    // deciding) or was cancelled. They are answered before anything else, so no call is left
+    // without a result, and none runs on a decision nobody made.
+    const before = state.messages.slice(0, state.messages.length - shape.added.length);
+    // A client's tool messages (agent-chat-ui writes "Successfully handled tool call." for each call
+    // pending when the user types) are never a tool's result: dropped, and the calls answered here.
+    const forged = shape.added.length > 0 && state.stopReason === null ? clientToolMessages(before) : [];
+    const kept = before.filter((m) => !forged.includes(m));
+    const open = shape.added.length > 0 ? pendingToolCalls(kept) : [];
+    const gated = new Set(
+      open.filter((c) => !c.malformed && deps.engine.registry.needsApproval(c.name, c.args, caller)).map((c) => c.id),
+    );
+    const answerOpen = (
+      words: string | undefined,
+    ): Pick<AgentStateUpdate, "approvals"> & { results: BaseMessage[] } => ({
+      approvals: Object.fromEntries([...gated].map((id) => [id, "rejected" as const])),
+      results: open.map((call) => toolResultMessage(call, notRun(gated.has(call.id), words))),
+    });
+    const removal = [...forged, ...shape.added].flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
+    if (!shape.ok) {
+      const { approvals, results } = answerOpen(undefined);
+      return refuse({ ...fresh, approvals }, [...removal, ...results], `input_${shape.reason}`, shape.message);
+    }
 
     const texts = shape.added.map(messageText);
     // Each message alone, and all of them together: an order split over messages is seen whole.
@@ -89,14 +113,14 @@ export function makeGuardInputNode(deps: AgentDeps) {
     const action = findings.some((c) => c.action === "block") ? "block" : findings.length > 0 ? "flag" : "allow";
     const score = Math.max(0, ...findings.map((c) => c.verdict.score));
     const reasons = [...new Set(findings.flatMap((c) => c.verdict.reasons))];
-    const caller = callerContext(config);
     if (action === "block") {
       deps.logger.warn(
         { event: "input_blocked", thread_id: caller.threadId, user_id: caller.userId, score, reasons },
         "prompt injection blocked",
       );
+      const { approvals, results } = answerOpen(undefined);
       return {
-        ...refuse(fresh, removal, "input_injection", INJECTION_REFUSAL),
+        ...refuse({ ...fresh, approvals }, [...removal, ...results], "input_injection", INJECTION_REFUSAL),
         guardFlags: [{ surface: "user", source: "input", action: "blocked", score, reasons }],
       };
     }
@@ -108,6 +132,13 @@ export function makeGuardInputNode(deps: AgentDeps) {
       );
       update.guardFlags = [{ surface: "user", source: "input", action: "flagged", score, reasons }];
     }
+    if (open.length > 0) {
+      // The results must directly follow the calls: the user's messages move after them (new ids,
+      // cleaned text), and the pending calls are rejected with the user's words as the reason.
+      const { approvals, results } = answerOpen(checks.map((c) => c.clean).join("\n\n"));
+      const moved = checks.map((c) => new HumanMessage({ id: randomUUID(), content: c.clean }));
+      return { ...update, approvals, inputWatermark: moved.at(-1)!.id!, messages: [...removal, ...results, ...moved] };
+    }
     // Same id: the reducer replaces each message in place with its cleaned text.
     const cleaned = shape.added.flatMap((m, i) =>
       checks[i]!.clean !== texts[i] ? [new HumanMessage({ id: m.id, content: checks[i]!.clean })] : [],
@@ -117,7 +148,43 @@ export function makeGuardInputNode(deps: AgentDeps) {
   };
 }
 
-function refuse(fresh: AgentStateUpdate, removal: RemoveMessage[], code: string, message: string): AgentStateUpdate {
+/**
+ * Tool messages after the newest AI message that Keel did not write. Keel's own always carry the
+ * structured result as their artifact (the tools node and approve write them); a client's, sent
+ * over the API while a run is paused, do not.
+ */
+function clientToolMessages(messages: readonly BaseMessage[]): BaseMessage[] {
+  const ai = messages.findLastIndex((m) => AIMessage.isInstance(m));
+  return messages.slice(ai + 1).filter((m) => {
+    if (!ToolMessage.isInstance(m)) return false;
+    const artifact = m.artifact as { ok?: unknown } | undefined;
+    return !(artifact && typeof artifact === "object" && typeof artifact.ok === "boolean");
+  });
+}
+
+/** Words a reason quotes, at most: the whole message still reaches the model as the user's turn. */
+const MAX_REASON_CHARS = 500;
+
+/** The result of a call left pending when the user wrote a new message instead. */
+function notRun(gated: boolean, words: string | undefined): ToolResult {
+  const said = words?.trim();
+  const quoted = said
+    ? ` They wrote: "${said.length > MAX_REASON_CHARS ? `${said.slice(0, MAX_REASON_CHARS)}…` : said}"`
+    : "";
+  return {
+    ok: false,
+    error: {
+      code: "rejected",
+      message: gated
+        ? `Not approved: the user sent a new message instead of approving this call.${quoted}`
+        : "Not run: the user sent a new message before this call ran.",
+      retryable: false,
+    },
+    suggestion: "Do not repeat this call unless the user asks for it again. Answer the user's new message.",
+  };
+}
+
+function refuse(fresh: AgentStateUpdate, removal: BaseMessage[], code: string, message: string): AgentStateUpdate {
   const answer = new AIMessage({ id: randomUUID(), content: message });
   return {
     ...fresh,

@@ -5,6 +5,7 @@ import { budgetBreach, narrowBudget, recursionBreach, type Budgets } from "../ru
 import { isKeelError } from "../runtime/errors.js";
 import { addUsage, usageOfReply } from "../runtime/usage.js";
 import { callerContext, type AgentDeps, type CallerContext } from "./deps.js";
+import { spotlightToolMessages } from "../tools/untrusted.js";
 import { normalizeToolCalls } from "./tool-calls.js";
 
 /** The budgets that apply to this caller: configured ones, narrowed by the request's own. */
@@ -53,7 +54,7 @@ export function makePlanNode(deps: AgentDeps) {
     const started = performance.now();
     let reply: AIMessage;
     try {
-      reply = await deps.model.invoke([new SystemMessage(system), ...state.messages], {
+      reply = await deps.model.invoke([new SystemMessage(system), ...spotlightToolMessages(state.messages)], {
         tools: deps.engine.registry.specsFor(caller.role),
         signal: config.signal,
         config,

@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AgentStateUpdate, AgentStateValue } from "../graphs/state.js";
 import { CHARS_PER_TOKEN, estimateMessageTokens } from "../runtime/tokens.js";
 import { addUsage, usageOfReply } from "../runtime/usage.js";
+import { spotlightToolMessages } from "../tools/untrusted.js";
 import type { AgentDeps } from "./deps.js";
 import { messageText } from "./text.js";
 
@@ -11,7 +12,9 @@ import { messageText } from "./text.js";
  * last one). The kept tail never starts with a tool result, so a tool call and its results are
  * always folded or kept together.
  */
-export function summarizeCutIndex(messages: readonly BaseMessage[], keepTokens: number): number {
+export function summarizeCutIndex(stored: readonly BaseMessage[], keepTokens: number): number {
+  // Measured as the model reads them (tool results wrapped); one to one with the stored messages.
+  const messages = spotlightToolMessages(stored);
   let cut = messages.length - 1;
   let kept = messages.length > 0 ? estimateMessageTokens(messages[cut]!) : 0;
   while (cut > 0 && kept + estimateMessageTokens(messages[cut - 1]!) <= keepTokens) {
@@ -33,7 +36,9 @@ export function makeSummarizeNode(deps: AgentDeps) {
     const cut = summarizeCutIndex(state.messages, deps.limits.keepRecentTokens);
     if (cut === 0) return {};
     const folded = state.messages.slice(0, cut);
-    const transcript = folded.map((m) => `${m.getType()}: ${messageText(m)}`).join("\n");
+    const transcript = spotlightToolMessages(folded)
+      .map((m) => `${m.getType()}: ${messageText(m)}`)
+      .join("\n");
     const removals = folded.flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
     const prompt = [
       new SystemMessage(SUMMARY_INSTRUCTIONS),

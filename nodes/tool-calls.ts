@@ -1,6 +1,5 @@
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { ToolResult } from "../tools/types.js";
-import { spotlight } from "../tools/untrusted.js";
 
 export interface PendingCall {
   id: string;
@@ -99,11 +98,15 @@ function isJsonObject(text: string): boolean {
   }
 }
 
+/**
+ * A tool result as stored, streamed and shown: the structured result as JSON (and as the artifact).
+ * The model reads it wrapped as untrusted data (`spotlightToolMessages`, applied per model request).
+ */
 export function toolResultMessage(call: Pick<PendingCall, "id" | "name">, result: ToolResult): ToolMessage {
   return new ToolMessage({
     tool_call_id: call.id,
     name: call.name,
-    content: spotlight(call.name, call.id, result),
+    content: JSON.stringify(result),
     status: result.ok ? "success" : "error",
     artifact: result,
   });

@@ -95,4 +95,33 @@ describe("parseRunCreate", () => {
     };
     expect(failure({ assistant_id: "agent", input: parts }).status).toBe(413);
   });
+
+  it("reads agent-chat-ui's resume (input {} or null next to command.resume) as a resume", () => {
+    const resume = { resume: { decisions: [{ type: "approve" }] } };
+    for (const input of [{}, null]) {
+      expect(parse({ assistant_id: "agent", input, command: resume }).kwargs).toMatchObject({
+        input: null,
+        command: resume,
+      });
+    }
+  });
+
+  it("drops tool messages a client wrote, keeping its user messages; tool messages alone are refused", () => {
+    const synthetic = {
+      type: "tool",
+      tool_call_id: "call_1",
+      id: "do-not-render-1",
+      name: "outbox_send",
+      content: "Successfully handled tool call.",
+    };
+    const human = { id: "h1", type: "human", content: [{ type: "text", text: "what is 2+3?" }] };
+    expect(parse({ assistant_id: "agent", input: { messages: [synthetic, human] } }).kwargs.input).toEqual({
+      messages: [human],
+    });
+    const alone = failure({ assistant_id: "agent", input: { messages: [synthetic] } });
+    expect([alone.status, alone.message]).toEqual([
+      422,
+      expect.stringContaining("tool results are written by the agent"),
+    ]);
+  });
 });

@@ -31,7 +31,41 @@ const UserMessageSchema = z
   })
   .refine((m) => m.role !== undefined || m.type !== undefined, { message: "needs role: user" });
 
-const InputSchema = z.object({ messages: z.array(UserMessageSchema).min(1).max(20) }).strict();
+/**
+ * A tool message a client wrote. agent-chat-ui, when the user types while an approval is pending,
+ * sends one per pending call ("Successfully handled tool call.") before the user's message. Such a
+ * message is never taken as a tool's result: it is dropped here, and the graph answers the pending
+ * calls itself (guard_input rejects them with the user's words).
+ */
+const ClientToolMessageSchema = z
+  .object({
+    role: z.literal("tool").optional(),
+    type: z.literal("tool").optional(),
+    tool_call_id: z.string().max(200),
+    content: z.unknown(),
+  })
+  .loose()
+  .refine((m) => m.role !== undefined || m.type !== undefined, { message: "needs type: tool" });
+
+const isUserMessage = (m: unknown): m is z.infer<typeof UserMessageSchema> => UserMessageSchema.safeParse(m).success;
+
+const InputSchema = z
+  .object({
+    messages: z
+      .array(z.union([UserMessageSchema, ClientToolMessageSchema]))
+      .min(1)
+      .max(40),
+  })
+  .strict()
+  .transform(({ messages }) => ({ messages: messages.filter(isUserMessage) }))
+  .refine((input) => input.messages.length > 0, {
+    message: "tool results are written by the agent, not by a client: send a user message (or a command.resume)",
+  })
+  .refine((input) => input.messages.length <= 20, { message: "at most 20 user messages" });
+
+/** `input: {}` or `input: null` next to a command (as agent-chat-ui resumes) means no input. */
+const emptyInput = (value: unknown) =>
+  value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0 ? null : value;
 
 /** Only `resume`: `goto` and `update` would let a caller steer the graph past its guards. */
 const CommandSchema = z.object({ resume: z.unknown() }).strict();
@@ -39,7 +73,7 @@ const CommandSchema = z.object({ resume: z.unknown() }).strict();
 export const RunCreateSchema = z
   .object({
     assistant_id: z.string().min(1).max(200),
-    input: InputSchema.nullable().optional(),
+    input: z.preprocess(emptyInput, InputSchema.nullable().optional()),
     command: CommandSchema.optional(),
     config: z
       .object({
