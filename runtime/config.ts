@@ -120,6 +120,36 @@ export const EnvSchema = z.object({
   ),
   /** How often a replica looks for runs whose process died, to resume them from their last checkpoint. */
   SERVE_SWEEP_MS: int(5_000, 100, 600_000),
+  /** Browser origins (comma-separated, exact `scheme://host[:port]`, or `*` alone) allowed to call the API; default none. */
+  SERVE_CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .superRefine((origins, ctx) => {
+      if (origins.includes("*") && origins.length > 1) {
+        ctx.addIssue({ code: "custom", message: "* allows every origin and cannot be combined with others" });
+      }
+      for (const origin of origins) {
+        if (origin === "*") continue;
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${origin} is not an origin (scheme://host[:port], no path or trailing slash)`,
+          });
+        }
+      }
+    }),
   /** Comma-separated `key:user_id:role` entries (role viewer|member|admin). */
   AUTH_API_KEYS: z.string().default(""),
   /** HS256 secret (32+ bytes) for bearer JWTs: `sub` is the user id, the `role` claim the role (default member). */
@@ -194,6 +224,8 @@ export interface KeelConfig {
     /** At most maxConcurrentRuns. */
     maxRunsPerUser: number;
     sweepMs: number;
+    /** Browser origins allowed by CORS: exact origins, or ["*"] for any; empty for none. */
+    corsOrigins: string[];
   };
   auth: {
     /** Raw `key:user_id:role` entries; server/auth.ts parses and validates them. */
@@ -314,6 +346,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentRuns: e.SERVE_MAX_CONCURRENT_RUNS,
       maxRunsPerUser: e.SERVE_MAX_RUNS_PER_USER ?? Math.min(4, e.SERVE_MAX_CONCURRENT_RUNS),
       sweepMs: e.SERVE_SWEEP_MS,
+      corsOrigins: e.SERVE_CORS_ORIGINS,
     },
     auth: {
       apiKeys: e.AUTH_API_KEYS,

@@ -3,10 +3,12 @@ import { Hono } from "hono";
 import pg from "pg";
 import { bodyLimit } from "hono/body-limit";
 import { createEmbedServer } from "@langchain/langgraph-api/experimental/embed";
+import { getRuntimeGraphSchema } from "@langchain/langgraph-api/schema";
 import type { Keel } from "../app/keel.js";
 import type { KeelConfig } from "../runtime/config.js";
 import type { Logger } from "../runtime/logger.js";
 import { assistantsFor } from "./assistants.js";
+import { corsFor } from "./cors.js";
 import type { Authenticator } from "./auth.js";
 import { embedThreadSaver } from "./embed-threads.js";
 import { isConnectionError } from "../checkpoint/connect-error.js";
@@ -17,6 +19,7 @@ import { errorBody, requestLog, requireAuth, type Env } from "./http.js";
 import type { RouteDeps } from "./routes/context.js";
 import { assistantRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
+import { bulkRunRoutes } from "./routes/runs-bulk.js";
 import { threadRoutes } from "./routes/threads.js";
 import { ThreadLocks } from "./thread-lock.js";
 
@@ -85,6 +88,8 @@ export function createApiApp(
 
   const app = new Hono<Env>();
   app.use(requestLog(parts.logger));
+  // Before auth and the body limit: browsers send preflights without credentials.
+  app.use(corsFor(config.serve.corsOrigins));
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       return c.json(errorBody(err), err.status, err.headers);
@@ -144,7 +149,18 @@ export function createApiApp(
   app.use(requireAuth(parts.auth, parts.logger));
   threadRoutes(app, deps);
   runRoutes(app, deps);
-  assistantRoutes(app, { ...deps, graphJson: async () => (await keel.agent.getGraphAsync()).toJSON() });
+  bulkRunRoutes(app, deps);
+  // Extracted on first request from the compiled graph's state schema, then kept (a failure is retried).
+  let schemas: ReturnType<typeof getRuntimeGraphSchema> | undefined;
+  assistantRoutes(app, {
+    ...deps,
+    graphJson: async () => (await keel.agent.getGraphAsync()).toJSON(),
+    graphSchemas: () =>
+      (schemas ??= getRuntimeGraphSchema(keel.agent as never).catch((err: unknown) => {
+        schemas = undefined;
+        throw err;
+      })),
+  });
 
   return {
     app,

@@ -478,7 +478,8 @@ export class RunExecutor {
     if (status === "error") return { thread: "error" };
     const snapshot = await this.deps.agent.getState({ configurable: { thread_id: threadId } });
     const awaiting = snapshot.tasks.some((t) => t.interrupts.length > 0);
-    const thread = awaiting ? "interrupted" : "idle";
+    // Paused (an approval, or a caller's interrupt_before/after breakpoint) reads as interrupted.
+    const thread = awaiting || (status === "success" && snapshot.next.length > 0) ? "interrupted" : "idle";
     // A cancelled run says so in its status; the graph's stop reason would be a stale or empty one.
     if (status !== "success") return { thread };
     const values = snapshot.values as Partial<AgentStateValue>;

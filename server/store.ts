@@ -82,14 +82,32 @@ export async function deleteThreadRow(db: Db, threadId: string, ownerId: string)
   return (rowCount ?? 0) > 0;
 }
 
-export interface ThreadQuery {
+export interface ThreadFilter {
   metadata?: Record<string, unknown> | undefined;
   status?: ThreadStatus | undefined;
+  /** Only these threads (UUIDs). */
+  ids?: readonly string[] | undefined;
+}
+
+export type ThreadSortColumn = "created_at" | "updated_at" | "thread_id" | "status";
+
+export interface ThreadQuery extends ThreadFilter {
   limit: number;
   offset: number;
-  sortBy: "created_at" | "updated_at";
+  sortBy: ThreadSortColumn;
   sortOrder: "asc" | "desc";
 }
+
+const THREAD_SORT_COLUMNS: readonly ThreadSortColumn[] = ["created_at", "updated_at", "thread_id", "status"];
+
+const threadWhere = `owner_id = $1 AND metadata @> $2 AND ($3::text IS NULL OR status = $3)
+     AND ($4::uuid[] IS NULL OR thread_id = ANY($4::uuid[]))`;
+const threadWhereParams = (ownerId: string, filter: ThreadFilter) => [
+  ownerId,
+  filter.metadata ?? {},
+  filter.status ?? null,
+  filter.ids ? [...filter.ids] : null,
+];
 
 export async function searchThreads(
   db: Db,
@@ -97,14 +115,23 @@ export async function searchThreads(
   query: ThreadQuery,
 ): Promise<{ rows: ThreadRow[]; total: number }> {
   // Sort column and direction come from enums, never from raw input.
-  const order = `${query.sortBy === "updated_at" ? "updated_at" : "created_at"} ${query.sortOrder === "asc" ? "ASC" : "DESC"}`;
+  const column = THREAD_SORT_COLUMNS.includes(query.sortBy) ? query.sortBy : "created_at";
+  const order = `${column} ${query.sortOrder === "asc" ? "ASC" : "DESC"}`;
   const { rows } = await db.query<ThreadRow & { total: string }>(
     `SELECT *, count(*) OVER () AS total FROM keel_threads
-     WHERE owner_id = $1 AND metadata @> $2 AND ($3::text IS NULL OR status = $3)
-     ORDER BY ${order}, thread_id LIMIT $4 OFFSET $5`,
-    [ownerId, query.metadata ?? {}, query.status ?? null, query.limit, query.offset],
+     WHERE ${threadWhere}
+     ORDER BY ${order}, thread_id LIMIT $5 OFFSET $6`,
+    [...threadWhereParams(ownerId, query), query.limit, query.offset],
   );
   return { rows: rows.map(({ total: _t, ...row }) => row), total: Number(rows[0]?.total ?? 0) };
+}
+
+export async function countThreads(db: Db, ownerId: string, filter: ThreadFilter): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM keel_threads WHERE ${threadWhere}`,
+    threadWhereParams(ownerId, filter),
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function insertRun(
@@ -179,6 +206,23 @@ export async function isCancelRequested(db: Db, runId: string): Promise<boolean>
     [runId],
   );
   return rows[0]?.cancel_requested ?? false;
+}
+
+/** The owner's active runs, narrowed to a thread, to run ids and to one active status when given. */
+export async function activeRunsOfOwner(
+  db: Db,
+  ownerId: string,
+  filter: { threadId?: string | undefined; runIds?: readonly string[] | undefined; status?: RunStatus | undefined },
+): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT * FROM keel_runs WHERE owner_id = $1 AND status IN ('pending', 'running')
+       AND ($2::uuid IS NULL OR thread_id = $2::uuid)
+       AND ($3::uuid[] IS NULL OR run_id = ANY($3::uuid[]))
+       AND ($4::text IS NULL OR status = $4)
+     ORDER BY created_at`,
+    [ownerId, filter.threadId ?? null, filter.runIds ? [...filter.runIds] : null, filter.status ?? null],
+  );
+  return rows;
 }
 
 /** Active runs, oldest first: the sweeper tries each one's thread lock to find those nobody executes. */

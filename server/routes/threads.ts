@@ -2,15 +2,18 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { findAssistant } from "../assistants.js";
 import { ApiError, threadNotFound } from "../errors.js";
+import { jsonContains } from "../json-contains.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import {
   activeRunOfThread,
+  countThreads,
   deleteThreadRow,
   insertThread,
   mergeThreadMetadata,
   ownedThread,
   searchThreads,
   type ThreadRow,
+  type ThreadSortColumn,
 } from "../store.js";
 import type { RouteDeps } from "./context.js";
 
@@ -77,14 +80,59 @@ const CreateSchema = z.object({
   if_exists: z.enum(["raise", "do_nothing"]).optional(),
 });
 
-const SearchSchema = z.object({
+/** What search and count filter on; `values` is JSON containment on the thread's (redacted) state values. */
+const ThreadFilterSchema = z.object({
   metadata: Metadata.optional(),
   status: z.enum(["idle", "busy", "interrupted", "error"]).optional(),
+  ids: z.array(z.uuid()).max(1000).optional(),
+  values: Metadata.optional(),
+});
+
+const SearchSchema = ThreadFilterSchema.extend({
   limit: z.number().int().min(1).max(1000).default(10),
   offset: z.number().int().min(0).default(0),
-  sort_by: z.enum(["created_at", "updated_at"]).default("created_at"),
+  // `state_updated_at` sorts as `updated_at`: a run's end, which writes the state, updates both.
+  sort_by: z
+    .enum(["created_at", "updated_at", "state_updated_at", "thread_id", "status"])
+    .default("created_at")
+    .transform((v) => (v === "state_updated_at" ? "updated_at" : v)),
   sort_order: z.enum(["asc", "desc"]).default("desc"),
+  select: z
+    .array(
+      z.enum([
+        "thread_id",
+        "created_at",
+        "updated_at",
+        "state_updated_at",
+        "metadata",
+        "config",
+        "context",
+        "status",
+        "values",
+        "interrupts",
+      ]),
+    )
+    .max(20)
+    .optional(),
 });
+
+/** A `values` filter reads each candidate's state: at most this many threads are looked at per request. */
+export const VALUES_SCAN_LIMIT = 1000;
+/** State reads in flight at once for one search (each takes a database connection). */
+const STATE_READ_CONCURRENCY = 4;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 interface EngineState {
   values: unknown;
@@ -143,18 +191,66 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
     throw new ApiError(409, "thread_exists", `Thread ${threadId} already exists.`);
   });
 
+  /**
+   * Threads with their current (redacted) state, filtered on `values` when asked: without it, one
+   * page from SQL; with it, candidates in sort order until the page fills, at most VALUES_SCAN_LIMIT.
+   */
+  const findThreads = async (
+    owner: string,
+    q: z.infer<typeof ThreadFilterSchema> & {
+      limit: number;
+      offset: number;
+      sortBy: ThreadSortColumn;
+      sortOrder: "asc" | "desc";
+    },
+    withState: boolean,
+  ): Promise<{ threads: ReturnType<typeof threadJson>[]; total: number }> => {
+    const filter = { metadata: q.metadata, status: q.status, ids: q.ids, sortBy: q.sortBy, sortOrder: q.sortOrder };
+    const withStateOf = async (row: ThreadRow) =>
+      deps.redact.json(threadJson(row, withState ? await stateOf(deps, row.thread_id) : undefined));
+    if (!q.values) {
+      const { rows, total } = await searchThreads(deps.pool, owner, { ...filter, limit: q.limit, offset: q.offset });
+      return { threads: await mapLimit(rows, STATE_READ_CONCURRENCY, withStateOf), total };
+    }
+    const matched: ReturnType<typeof threadJson>[] = [];
+    const batch = 100;
+    for (let scanned = 0; scanned < VALUES_SCAN_LIMIT; scanned += batch) {
+      const { rows } = await searchThreads(deps.pool, owner, { ...filter, limit: batch, offset: scanned });
+      const threads = await mapLimit(rows, STATE_READ_CONCURRENCY, async (row) =>
+        deps.redact.json(threadJson(row, await stateOf(deps, row.thread_id))),
+      );
+      matched.push(...threads.filter((t) => jsonContains(t.values, q.values)));
+      if (rows.length < batch) break;
+    }
+    return { threads: matched.slice(q.offset, q.offset + q.limit), total: matched.length };
+  };
+
   app.post("/threads/search", async (c) => {
     const q = parseBody(SearchSchema, await readJson(c));
-    const { rows, total } = await searchThreads(deps.pool, c.get("principal").userId, {
-      metadata: q.metadata,
-      status: q.status,
-      limit: q.limit,
-      offset: q.offset,
-      sortBy: q.sort_by,
-      sortOrder: q.sort_order,
-    });
+    const select = q.select ? new Set<string>(q.select) : undefined;
+    const withState = !select || select.has("values") || select.has("interrupts");
+    const { threads, total } = await findThreads(
+      c.get("principal").userId,
+      { ...q, sortBy: q.sort_by, sortOrder: q.sort_order },
+      withState,
+    );
     c.header("x-pagination-total", String(total));
-    return c.json(deps.redact.json(rows.map((row) => threadJson(row))));
+    const picked = select
+      ? threads.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => select.has(k))))
+      : threads;
+    return c.json(picked);
+  });
+
+  app.post("/threads/count", async (c) => {
+    const q = parseBody(ThreadFilterSchema, await readJson(c));
+    const owner = c.get("principal").userId;
+    if (!q.values) return c.json(await countThreads(deps.pool, owner, q));
+    const { total } = await findThreads(
+      owner,
+      { ...q, limit: VALUES_SCAN_LIMIT, offset: 0, sortBy: "created_at", sortOrder: "desc" },
+      true,
+    );
+    return c.json(total);
   });
 
   app.get("/threads/:thread_id", async (c) => {
