@@ -1,3 +1,4 @@
+import { refuseReusedMessageIds } from "../message-ids.js";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { findAssistant } from "../assistants.js";
@@ -35,6 +36,7 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
       await insertThread(deps.pool, { threadId, ownerId: principal.userId, metadata: {} });
     }
     await requireThread(deps, threadId, principal.userId);
+    await refuseReusedMessageIds(deps.saver, threadId, kwargs);
     const { run, execution } = await deps.executor.start({
       threadId,
       ownerId: principal.userId,
