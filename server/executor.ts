@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import type { Agent } from "../graphs/agent.js";
@@ -171,7 +172,7 @@ export class RunExecutor {
     this.assertAccepting(request.ownerId);
     // Counted from here, so starts racing past the check above cannot overshoot the user's cap.
     const release = this.hold(request.ownerId);
-    const lock = await this.deps.locks.tryAcquire(request.threadId).catch((err: unknown) => {
+    const lock = await this.acquireToStart(request.threadId).catch((err: unknown) => {
       release();
       throw err;
     });
@@ -204,6 +205,21 @@ export class RunExecutor {
       release();
       if (!lockPassedOn) await lock.release();
       throw err;
+    }
+  }
+
+  /**
+   * The thread's lock for a new run. Another replica's sweep takes a thread's lock for a moment to
+   * look at a run that has just ended; a caller starting the next run in that moment (an approval
+   * right after the pause) must not get a spurious 409, so a thread with no active run is tried again
+   * for a little while. A thread whose run is really in progress answers busy at once.
+   */
+  private async acquireToStart(threadId: string): Promise<ThreadLock | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const lock = await this.deps.locks.tryAcquire(threadId);
+      if (lock || attempt >= 5) return lock;
+      if (await activeRunOfThread(this.deps.pool, threadId)) return undefined;
+      await sleep(20 * (attempt + 1));
     }
   }
 

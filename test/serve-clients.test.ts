@@ -3,7 +3,9 @@
  * CORS for configured origins, bodies without a JSON content-type, thread search with state,
  * and the assistant and count routes the SDK calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { lockKeyOf } from "../server/thread-lock.js";
 import { call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
 
 const ALLOWED = "http://localhost:3000";
@@ -197,5 +199,26 @@ describe("assistant routes", () => {
     expect(await client.assistants.count({ graphId: "agent" })).toBe(1);
     expect(await client.assistants.count({ graphId: "other" })).toBe(0);
     expect((await call(serve, "/assistants/nope/schemas")).status).toBe(404);
+  });
+});
+
+describe("starting the next run right after one ends", () => {
+  // Another replica's sweep holds a thread's lock for a moment while it looks at a run that just
+  // ended; an approval sent in that moment must start, not get a spurious 409.
+  it("waits out a brief hold on the thread's lock when no run is active", async () => {
+    const client = serve.client();
+    const { thread_id: threadId } = await client.threads.create();
+    const holder = new pg.Client({ connectionString: inject("databaseUrl") });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock($1::bigint)", [lockKeyOf(threadId)]);
+      setTimeout(() => void holder.query("SELECT pg_advisory_unlock($1::bigint)", [lockKeyOf(threadId)]), 100);
+      const res = await call(serve, `/threads/${threadId}/runs/wait`, {
+        json: { assistant_id: "agent", input: { messages: [{ role: "user", content: "what is 2+2?" }] } },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await holder.end();
+    }
   });
 });
