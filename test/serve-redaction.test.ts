@@ -150,6 +150,7 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
   }
 
   let first: ServeProcess;
+  let encryptedThread = "";
   beforeAll(async () => {
     first = await serveWith({ CHECKPOINT_ENCRYPTION_KEY: key });
   }, 60_000);
@@ -163,6 +164,7 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
 
     const client = first.client();
     const thread = await client.threads.create();
+    encryptedThread = thread.thread_id;
     await client.runs.wait(thread.thread_id, "agent", ask);
     await client.runs.wait(thread.thread_id, "agent", {
       input: { messages: [{ role: "user", content: "send a note to dora@example.com about it" }] },
@@ -185,4 +187,12 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
     expect((await second.client().threads.get(thread.thread_id)).status).toBe("idle");
     for (const secret of SECRETS) expect(await storedBytes(thread.thread_id)).not.toContain(secret);
   }, 60_000);
+
+  it("a server without the key still answers the owner's search, listing that thread without values", async () => {
+    const res = await call(serves[0]!, "/threads/search", { json: { limit: 100 } });
+    expect(res.status).toBe(200);
+    const found = (await res.json()) as { thread_id: string; values: unknown }[];
+    expect(found.find((t) => t.thread_id === encryptedThread)).toMatchObject({ values: null });
+    expect(serves[0]!.logLines().some((l) => l.event === "thread_state_unreadable")).toBe(true);
+  });
 });

@@ -206,8 +206,18 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
     withState: boolean,
   ): Promise<{ threads: ReturnType<typeof threadJson>[]; total: number }> => {
     const filter = { metadata: q.metadata, status: q.status, ids: q.ids, sortBy: q.sortBy, sortOrder: q.sortOrder };
+    // One thread whose state cannot be read (its checkpoints written under another encryption key,
+    // say) is listed without values rather than failing the caller's whole search.
+    const readableState = async (row: ThreadRow) =>
+      stateOf(deps, row.thread_id).catch((err: unknown) => {
+        deps.logger.warn(
+          { event: "thread_state_unreadable", thread_id: row.thread_id, err: (err as Error).message },
+          "thread search",
+        );
+        return undefined;
+      });
     const withStateOf = async (row: ThreadRow) =>
-      deps.redact.json(threadJson(row, withState ? await stateOf(deps, row.thread_id) : undefined));
+      deps.redact.json(threadJson(row, withState ? await readableState(row) : undefined));
     if (!q.values) {
       const { rows, total } = await searchThreads(deps.pool, owner, { ...filter, limit: q.limit, offset: q.offset });
       return { threads: await mapLimit(rows, STATE_READ_CONCURRENCY, withStateOf), total };
@@ -217,7 +227,7 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
     for (let scanned = 0; scanned < VALUES_SCAN_LIMIT; scanned += batch) {
       const { rows } = await searchThreads(deps.pool, owner, { ...filter, limit: batch, offset: scanned });
       const threads = await mapLimit(rows, STATE_READ_CONCURRENCY, async (row) =>
-        deps.redact.json(threadJson(row, await stateOf(deps, row.thread_id))),
+        deps.redact.json(threadJson(row, await readableState(row))),
       );
       matched.push(...threads.filter((t) => jsonContains(t.values, q.values)));
       if (rows.length < batch) break;
