@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthenticator, parseApiKeys } from "./auth.js";
-import { signJwt } from "./jwt.js";
+import { signJwt } from "../test/jwt.js";
 
 const headers = (h: Record<string, string>) => new Headers(h);
 const bearer = (token: string) => headers({ authorization: `Bearer ${token}` });

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 /** Why a token was refused; the server answers 401 for all of them and logs the reason. */
@@ -97,16 +96,4 @@ function failureOf(err: unknown): JwtFailure {
     return "jwks_unavailable";
   }
   return err instanceof TypeError ? "jwks_unavailable" : "malformed";
-}
-
-/**
- * Signs an HS256 token, synchronously: for tests and scripts minting tokens for this server. The
- * server never verifies with this; verification is `createJwtVerifier` (jose).
- */
-export function signJwt(claims: Record<string, unknown>, secret: string): string {
-  const b64url = (data: string): string => Buffer.from(data).toString("base64url");
-  const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64url(JSON.stringify(claims));
-  const signature = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
-  return `${head}.${body}.${signature}`;
 }

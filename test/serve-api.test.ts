@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { callTool, demoResponder, startFakeOpenAI, type FakeOpenAI } from "../fake-openai/index.js";
-import { signJwt } from "../server/jwt.js";
+import { signJwt } from "./jwt.js";
 import { freePort } from "./process.js";
 import { outboxOf } from "./sdk-flow.js";
 import { call, KEYS, startServe, type ServeProcess } from "./serve-process.js";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { say, startFakeOpenAI, type FakeOpenAI } from "../fake-openai/index.js";
-import { signJwt } from "../server/jwt.js";
+import { signJwt } from "./jwt.js";
 import { createScratchDatabase } from "./db.js";
 import { API_KEYS, call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
 

@@ -1,7 +1,7 @@
 import { prng } from "../guards/injection/train.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { signJwt } from "../server/jwt.js";
+import { signJwt } from "./jwt.js";
 import { API_KEYS, call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
 
 /**
