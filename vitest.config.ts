@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", ".keel/**"],
+    // The headless-browser tests need Chromium; they run with `npm run test:browser`.
+    exclude: ["node_modules/**", ".keel/**", "**/*.browser.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     // Every test is bounded: a hang is a failure, never a stuck CI.
     testTimeout: 30_000,
