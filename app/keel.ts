@@ -27,6 +27,8 @@ export interface Keel {
   tracing: Tracing;
   /** The structured, redacting logger the agent writes to. */
   logger: Logger;
+  /** Names of the registered tools (what an assistant's tool set may name). */
+  toolNames: readonly string[];
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     guards: deps.guards,
     tracing,
     logger,
+    toolNames: deps.engine.registry.names(),
     async close() {
       if (closed) return;
       closed = true;
@@ -73,7 +76,10 @@ export function createAgentDeps(
   },
 ): AgentDeps {
   const endpoint = parts.fake ? { baseUrl: parts.fake.baseUrl, apiKey: "offline-demo" } : {};
-  const model = new ModelClient(config.model, endpoint, { logger: parts.logger });
+  const model = new ModelClient(config.model, endpoint, {
+    logger: parts.logger,
+    allowedModels: config.serve.assistantModels,
+  });
   const { llmClassifier } = config.guards;
   const classifier = llmClassifier.enabled
     ? createLlmClassifier(

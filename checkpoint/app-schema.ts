@@ -60,4 +60,34 @@ export const APP_MIGRATIONS: readonly string[] = [
   // crash-resume, replay from a checkpoint): the tool's idempotency key is unique.
   `ALTER TABLE keel_outbox ADD COLUMN IF NOT EXISTS idempotency_key text;
   CREATE UNIQUE INDEX IF NOT EXISTS keel_outbox_idempotency_key ON keel_outbox (idempotency_key)`,
+  // Assistants a user created (server/assistant-store.ts): named settings of a served graph, owned
+  // like threads. The row is the current version; every version, the current one included, is kept
+  // in keel_assistant_versions so an older one can be made current again. Built-in assistants (one
+  // per graph) are not stored: they are derived from the graph ids at start.
+  `CREATE TABLE IF NOT EXISTS keel_assistants (
+    assistant_id uuid PRIMARY KEY,
+    graph_id text NOT NULL,
+    name text NOT NULL,
+    description text,
+    owner_id text NOT NULL,
+    config jsonb NOT NULL DEFAULT '{}',
+    context jsonb NOT NULL DEFAULT '{}',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    version integer NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX IF NOT EXISTS keel_assistants_owner ON keel_assistants (owner_id, created_at DESC);
+  CREATE TABLE IF NOT EXISTS keel_assistant_versions (
+    assistant_id uuid NOT NULL REFERENCES keel_assistants ON DELETE CASCADE,
+    version integer NOT NULL,
+    graph_id text NOT NULL,
+    name text NOT NULL,
+    description text,
+    config jsonb NOT NULL DEFAULT '{}',
+    context jsonb NOT NULL DEFAULT '{}',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (assistant_id, version)
+  )`,
 ];

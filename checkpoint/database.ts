@@ -1,7 +1,8 @@
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { withBranchVersions } from "./branch-versions.js";
 import { redactUrl } from "./connection-url.js";
-import { EncryptedPostgresSaver, parseEncryptionKey } from "./encrypted-serde.js";
+import { EncryptedPostgresSaver, parseEncryptionKey, plainPostgresSaver } from "./encrypted-serde.js";
 
 /** A ready database: connected, migrated, with the checkpointer on the same pool. */
 export interface Database {
@@ -25,9 +26,11 @@ export function databaseFromPool(
   return {
     pool,
     // With a key, checkpoint payloads are encrypted at rest; without one they are stored as JSON.
-    saver: opts.encryptionKey
-      ? new EncryptedPostgresSaver(pool, parseEncryptionKey(opts.encryptionKey))
-      : new PostgresSaver(pool),
+    saver: withBranchVersions(
+      opts.encryptionKey
+        ? new EncryptedPostgresSaver(pool, parseEncryptionKey(opts.encryptionKey))
+        : plainPostgresSaver(pool),
+    ),
     url: redactUrl(opts.url),
     embedded: opts.embedded,
     close: () =>

@@ -2,7 +2,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { randomish, token } from "../guards/pii/fake-secrets.js";
-import { EncryptedSerializer, parseEncryptionKey } from "./encrypted-serde.js";
+import { EncryptedSerializer, NoKeySerializer, parseEncryptionKey } from "./encrypted-serde.js";
 
 const KEY = parseEncryptionKey(randomish(64, 41, "0123456789abcdef"));
 // The saver's own default serializer, as EncryptedPostgresSaver wraps it (no pool is opened).
@@ -26,9 +26,14 @@ describe("EncryptedSerializer", () => {
     const [type, bytes] = await serde.dumpsTyped({ a: 1 });
     const tampered = Uint8Array.from(bytes);
     tampered[tampered.length - 1]! ^= 1;
-    await expect(serde.loadsTyped(type, tampered)).rejects.toThrow();
+    const unreadable = { name: "KeelError", code: "checkpoint_unreadable" };
+    await expect(serde.loadsTyped(type, tampered)).rejects.toMatchObject(unreadable);
     const other = new EncryptedSerializer(parseEncryptionKey(Buffer.alloc(32, 7).toString("base64")), plain);
-    await expect(other.loadsTyped(type, bytes)).rejects.toThrow();
+    await expect(other.loadsTyped(type, bytes)).rejects.toMatchObject(unreadable);
+    // A saver without a key says the same of an encrypted row, and still reads plain ones.
+    const noKey = new NoKeySerializer(plain);
+    await expect(noKey.loadsTyped(type, bytes)).rejects.toMatchObject(unreadable);
+    expect(await noKey.loadsTyped(plainType, plainBytes)).toEqual({ a: 1 });
   });
 
   it("takes 64 hex characters or base64 of 32 bytes, nothing else", () => {

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+import { KeelError } from "../runtime/errors.js";
 
 /** Type tag prefix of an encrypted payload; the inner serializer's type follows it. */
 const PREFIX = "aes256gcm:";
@@ -49,12 +50,51 @@ export class EncryptedSerializer implements SerializerProtocol {
     if (!type.startsWith(PREFIX)) return this.inner.loadsTyped(type, data);
     const innerType = type.slice(PREFIX.length);
     const bytes = typeof data === "string" ? Buffer.from(data, "binary") : Buffer.from(data);
-    const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(innerType));
-    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    let plain: Buffer;
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(innerType));
+      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch (err) {
+      // The code travels in the message too: the API engine passes on only an error's text.
+      throw new KeelError(
+        "checkpoint_unreadable",
+        "checkpoint_unreadable: a checkpoint cannot be decrypted with this CHECKPOINT_ENCRYPTION_KEY (written under another key, or altered)",
+        { cause: err },
+      );
+    }
     return this.inner.loadsTyped(innerType, new Uint8Array(plain));
   }
+}
+
+/**
+ * The serializer of a saver without a key: a row written encrypted (the key since removed, or the
+ * database shared with a replica that has one) is reported as unreadable, not as an unknown type.
+ */
+export class NoKeySerializer implements SerializerProtocol {
+  constructor(private readonly inner: SerializerProtocol) {}
+
+  dumpsTyped(data: unknown): Promise<[string, Uint8Array]> {
+    return this.inner.dumpsTyped(data);
+  }
+
+  async loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {
+    if (type.startsWith(PREFIX)) {
+      throw new KeelError(
+        "checkpoint_unreadable",
+        "checkpoint_unreadable: a checkpoint is encrypted and no CHECKPOINT_ENCRYPTION_KEY is set",
+      );
+    }
+    return this.inner.loadsTyped(type, data);
+  }
+}
+
+/** A PostgresSaver without encryption that still recognises encrypted rows (NoKeySerializer). */
+export function plainPostgresSaver(pool: pg.Pool): PostgresSaver {
+  const saver = new PostgresSaver(pool);
+  saver.serde = new NoKeySerializer(saver.serde);
+  return saver;
 }
 
 /**

@@ -9,6 +9,8 @@ const EXPECTED_TABLES = [
   "checkpoint_migrations",
   "checkpoint_writes",
   "checkpoints",
+  "keel_assistant_versions",
+  "keel_assistants",
   "keel_migrations",
   "keel_outbox",
   "keel_runs",

@@ -10,7 +10,7 @@ import { makeToolsNode } from "../nodes/tools.js";
 import { recursionLimitFor } from "../runtime/budget.js";
 import { estimateTextTokens } from "../runtime/tokens.js";
 import { routeAfterApprove, routeAfterGuard, routeAfterPlan, routeAfterTools } from "./routing.js";
-import { AgentInput, AgentState, RunContextSchema } from "./state.js";
+import { AgentInput, AgentState, CallerContextSchema } from "./state.js";
 
 /**
  * The agent, wired in one place:
@@ -20,7 +20,7 @@ import { AgentInput, AgentState, RunContextSchema } from "./state.js";
  */
 export function buildAgentGraph(deps: AgentDeps) {
   const limits = { summarizeAtTokens: messageBudget(deps) };
-  return new StateGraph(AgentState, { input: AgentInput, context: RunContextSchema })
+  return new StateGraph(AgentState, { input: AgentInput, context: CallerContextSchema })
     .addNode("guard_input", makeGuardInputNode(deps))
     .addNode("summarize", makeSummarizeNode(deps))
     .addNode("plan", makePlanNode(deps))

@@ -60,11 +60,27 @@ export const AgentInput = new StateSchema({ messages: MessagesValue });
 export type AgentStateValue = typeof AgentState.State;
 export type AgentStateUpdate = typeof AgentState.Update;
 
-/** Per-run caller context (LangGraph runtime context), never globals. */
-export const RunContextSchema = z.object({
+/**
+ * Per-run caller context (LangGraph runtime context), never globals: what the graph declares and
+ * every front end passes (CLI, server, Studio).
+ */
+export const CallerContextSchema = z.object({
   userId: z.string().min(1).default("anonymous"),
   role: z.enum(ROLES).default("member"),
   /** Per-request run budget; it can only narrow the configured one. */
   budget: BudgetSchema.optional(),
+});
+
+/**
+ * The caller's context plus an assistant's settings, which the API server sets from the assistant
+ * a run names (server/assistant-settings.ts validates them when the assistant is saved; a run
+ * request cannot send them). Unset, a run uses the deployment's prompt, model and the role's tools.
+ * Kept out of the declared schema so callers that build a context need not spell them out.
+ */
+export const RunContextSchema = CallerContextSchema.extend({
+  systemPrompt: z.string().min(1).max(20_000).optional(),
+  model: z.string().min(1).max(200).optional(),
+  /** Tools offered, narrowing the role's: a name outside it is neither offered nor run. */
+  tools: z.array(z.string().max(100)).max(100).optional(),
 });
 export type RunContext = z.infer<typeof RunContextSchema>;

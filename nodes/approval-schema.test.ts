@@ -20,6 +20,30 @@ describe("parseHITLResponse", () => {
     expect(!parsed.ok && parsed.error).toContain("Expected 2 decisions, got 1");
   });
 
+  it("with partial, takes fewer decisions (at least one) as answers to the first calls", () => {
+    expect(parseHITLResponse({ decisions: [{ type: "approve" }] }, request, { partial: true })).toEqual({
+      ok: true,
+      decisions: [{ type: "approve" }],
+    });
+    expect(parseHITLResponse({ decisions: [] }, request, { partial: true }).ok).toBe(false);
+    const tooMany = parseHITLResponse(
+      { decisions: [{ type: "approve" }, { type: "approve" }, { type: "approve" }] },
+      request,
+      {
+        partial: true,
+      },
+    );
+    expect(!tooMany.ok && tooMany.error).toContain("Expected 2 decisions, got 3");
+    const rename = parseHITLResponse(
+      { decisions: [{ type: "edit", editedAction: { name: "calculator", args: {} } }] },
+      request,
+      {
+        partial: true,
+      },
+    );
+    expect(!rename.ok && rename.error).toContain("may change arguments only");
+  });
+
   it("refuses unknown decision types and non-objects", () => {
     expect(parseHITLResponse({ decisions: [{ type: "maybe" }, { type: "approve" }] }, request).ok).toBe(false);
     expect(parseHITLResponse("yes", request).ok).toBe(false);

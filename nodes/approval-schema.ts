@@ -66,10 +66,15 @@ function camelDecision(value: unknown): unknown {
 export const HITLResponseSchema = z.object({ decisions: z.array(z.preprocess(camelDecision, DecisionSchema)) });
 export type HITLResponse = z.infer<typeof HITLResponseSchema>;
 
-/** Validate a resume value against the request it answers; returns an error text or the decisions. */
+/**
+ * Validate a resume value against the request it answers; returns an error text or the decisions.
+ * With `partial`, fewer decisions than calls (at least one) answer the first calls, in order:
+ * agent-chat-ui shows and answers only `action_requests[0]`; the rest are asked for again.
+ */
 export function parseHITLResponse(
   value: unknown,
   request: Pick<HITLRequest, "actionRequests">,
+  options: { partial?: boolean } = {},
 ): { ok: true; decisions: Decision[] } | { ok: false; error: string } {
   const parsed = HITLResponseSchema.safeParse(value);
   if (!parsed.success) {
@@ -79,7 +84,8 @@ export function parseHITLResponse(
     };
   }
   const { decisions } = parsed.data;
-  if (decisions.length !== request.actionRequests.length) {
+  const fewer = options.partial && decisions.length > 0 && decisions.length < request.actionRequests.length;
+  if (decisions.length !== request.actionRequests.length && !fewer) {
     return { ok: false, error: `Expected ${request.actionRequests.length} decisions, got ${decisions.length}.` };
   }
   for (const [i, decision] of decisions.entries()) {

@@ -23,8 +23,8 @@ export function makeApproveNode(deps: AgentDeps) {
     );
     if (gated.length === 0) return {};
 
-    const request = buildRequest(gated, deps, flaggedThisRun(state));
-    const decisions = collectDecisions(request);
+    const flagged = flaggedThisRun(state);
+    const decisions = collectDecisions(gated.length, (from) => buildRequest(gated.slice(from), deps, flagged));
     return applyDecisions(state, gated, decisions, deps, caller);
   };
 }
@@ -96,17 +96,33 @@ function escapeDeep(value: unknown): unknown {
   return value;
 }
 
-/** Each unusable answer is met with a fresh interrupt that says what was wrong. */
-function collectDecisions(request: HITLRequest): Decision[] {
+/**
+ * One decision per call, in order. Each unusable answer is met with a fresh interrupt that says what
+ * was wrong. An answer with fewer decisions than calls (agent-chat-ui answers only the first action
+ * request it shows) decides the first calls; a fresh interrupt then asks for the rest, so calls are
+ * reviewed one screen at a time and none is approved unseen.
+ */
+function collectDecisions(total: number, requestFrom: (from: number) => HITLRequest): Decision[] {
+  const decided: Decision[] = [];
+  let request = requestFrom(0);
   let answer = interrupt<HITLRequest, unknown>(request);
-  for (let round = 1; ; round++) {
-    const parsed = parseHITLResponse(answer, request);
-    if (parsed.ok) return parsed.decisions;
-    if (round >= MAX_REVIEW_ROUNDS) {
-      return request.actionRequests.map(() => ({
-        type: "reject",
-        message: `No valid review after ${round} attempts.`,
-      }));
+  for (let failures = 0; ;) {
+    const parsed = parseHITLResponse(answer, request, { partial: true });
+    if (parsed.ok) {
+      decided.push(...parsed.decisions);
+      if (decided.length >= total) return decided;
+      request = requestFrom(decided.length);
+      answer = interrupt<HITLRequest, unknown>(request);
+      continue;
+    }
+    if (++failures >= MAX_REVIEW_ROUNDS) {
+      return [
+        ...decided,
+        ...request.actionRequests.map((): Decision => ({
+          type: "reject",
+          message: `No valid review after ${failures} attempts.`,
+        })),
+      ];
     }
     answer = interrupt<HITLRequest, unknown>({ ...request, error: parsed.error });
   }

@@ -22,6 +22,8 @@ export interface ChatModelPort {
       config?: RunnableConfig;
       /** What is left of the run's time budget (ms): no retry wait may end past it. */
       timeBudgetMs?: number;
+      /** Another allowed model for this call (an assistant's); default `modelName`. */
+      model?: string;
     },
   ): Promise<AIMessage>;
 }

@@ -48,16 +48,18 @@ export function makePlanNode(deps: AgentDeps) {
       return { stopReason: "user_limit", error: { code: userCheck.reason, message: userCheck.message } };
     }
 
-    const system = state.summary
-      ? `${deps.systemPrompt}\n\nSummary of the earlier conversation:\n${state.summary}`
-      : deps.systemPrompt;
+    // An assistant's prompt, model and tool set come in the run's context; unset, the deployment's.
+    const prompt = caller.systemPrompt ?? deps.systemPrompt;
+    const modelName = caller.model ?? deps.model.modelName;
+    const system = state.summary ? `${prompt}\n\nSummary of the earlier conversation:\n${state.summary}` : prompt;
     const started = performance.now();
     let reply: AIMessage;
     try {
       reply = await deps.model.invoke([new SystemMessage(system), ...spotlightToolMessages(state.messages)], {
-        tools: deps.engine.registry.specsFor(caller.role),
+        tools: deps.engine.registry.specsFor(caller.role, caller.tools),
         signal: config.signal,
         config,
+        ...(caller.model === undefined ? {} : { model: caller.model }),
         // Retries never wait past what is left of the run's time budget.
         ...(wallSeconds === undefined
           ? {}
@@ -80,7 +82,7 @@ export function makePlanNode(deps: AgentDeps) {
         threadUsage: addUsage(state.threadUsage, spent),
       };
     }
-    const { model, ...usage } = usageOfReply(reply, deps.model.modelName, deps.prices, performance.now() - started);
+    const { model, ...usage } = usageOfReply(reply, modelName, deps.prices, performance.now() - started);
     const step = { ...usage, steps: 1 };
     await deps.userLimits?.record(caller.userId, {
       tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),

@@ -120,6 +120,11 @@ export const EnvSchema = z.object({
   ),
   /** How often a replica looks for runs whose process died, to resume them from their last checkpoint. */
   SERVE_SWEEP_MS: int(5_000, 100, 600_000),
+  /**
+   * Models an assistant may name (comma-separated) besides MODEL and FALLBACK_MODEL, which are always
+   * allowed. Default none: a model is spend and an endpoint contract, so an operator opts in to each.
+   */
+  SERVE_ASSISTANT_MODELS: z.string().default(""),
   /** Browser origins (comma-separated, exact `scheme://host[:port]`, or `*` alone) allowed to call the API; default none. */
   SERVE_CORS_ORIGINS: z
     .string()
@@ -226,6 +231,8 @@ export interface KeelConfig {
     sweepMs: number;
     /** Browser origins allowed by CORS: exact origins, or ["*"] for any; empty for none. */
     corsOrigins: string[];
+    /** Models an assistant may run on: MODEL, FALLBACK_MODEL (when set) and SERVE_ASSISTANT_MODELS. */
+    assistantModels: string[];
   };
   auth: {
     /** Raw `key:user_id:role` entries; server/auth.ts parses and validates them. */
@@ -347,6 +354,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRunsPerUser: e.SERVE_MAX_RUNS_PER_USER ?? Math.min(4, e.SERVE_MAX_CONCURRENT_RUNS),
       sweepMs: e.SERVE_SWEEP_MS,
       corsOrigins: e.SERVE_CORS_ORIGINS,
+      assistantModels: [
+        ...new Set([
+          e.MODEL,
+          ...(e.FALLBACK_MODEL ? [e.FALLBACK_MODEL] : []),
+          ...e.SERVE_ASSISTANT_MODELS.split(",")
+            .map((m) => m.trim())
+            .filter(Boolean),
+        ]),
+      ],
     },
     auth: {
       apiKeys: e.AUTH_API_KEYS,

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "model_rejected",
   "structured_output_invalid",
   "tool_error",
+  "checkpoint_unreadable",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

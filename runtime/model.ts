@@ -125,11 +125,22 @@ export interface ModelInvokeOptions {
    */
   timeBudgetMs?: number;
   onRetry?: (event: ModelRetryEvent) => void;
+  /**
+   * Another model on the same endpoint for this call (an assistant's; the server checks it against
+   * its allow-list). Same retries, deadlines and fallback; usage is reported under the model's name.
+   */
+  model?: string;
 }
 
 export interface ModelClientOptions {
   /** Where the `model_retry` lines go (one per retry and per switch to the fallback model). */
   logger?: Logger;
+  /**
+   * Models a call may name besides the configured primary and fallback. The server checks an
+   * assistant's model when it is saved; this check also holds where a caller writes the run's
+   * context itself (`langgraphjs dev`, LangGraph Platform).
+   */
+  allowedModels?: readonly string[];
 }
 
 /** The `reason` of a `model_retry` log line: short codes for the faults an operator sees. */
@@ -171,13 +182,20 @@ export class ModelClient {
   private readonly primary: ChatOpenAI;
   private readonly fallback: ChatOpenAI | undefined;
   private readonly logger: Logger | undefined;
+  private readonly allowedModels: ReadonlySet<string>;
+  /**
+   * Clients for models named per call, built on first use and kept: ChatOpenAI fixes its model at
+   * construction (call options carry no model), and a client per call would redo its setup.
+   */
+  private readonly others = new Map<string, ChatOpenAI>();
 
   constructor(
     private readonly cfg: ModelConfig,
-    overrides: ModelOverrides = {},
+    private readonly overrides: ModelOverrides = {},
     options: ModelClientOptions = {},
   ) {
     this.logger = options.logger;
+    this.allowedModels = new Set(options.allowedModels ?? []);
     this.modelName = overrides.model ?? cfg.name;
     this.fallbackName = cfg.fallbackName && cfg.fallbackName !== this.modelName ? cfg.fallbackName : undefined;
     this.endpoint = (overrides.baseUrl ?? cfg.baseUrl ?? OPENAI_DEFAULT_ENDPOINT).replace(/\/+$/, "");
@@ -189,7 +207,25 @@ export class ModelClient {
       this.fallbackName === undefined ? undefined : createChatModel(cfg, { ...overrides, model: this.fallbackName });
   }
 
+  /** The client for a model name: the configured ones, else one built once and cached. */
+  private clientFor(name: string): ChatOpenAI {
+    if (name === this.modelName) return this.primary;
+    if (name === this.fallbackName && this.fallback) return this.fallback;
+    let client = this.others.get(name);
+    if (!client) {
+      if (!this.allowedModels.has(name)) {
+        throw new KeelError("model_rejected", `Model "${name}" is not one this deployment allows.`);
+      }
+      client = createChatModel(this.cfg, { ...this.overrides, model: name });
+      this.others.set(name, client);
+    }
+    return client;
+  }
+
   async invoke(messages: BaseMessage[], options: ModelInvokeOptions = {}): Promise<AIMessage> {
+    const primaryName = options.model ?? this.modelName;
+    // The fallback stands in for whichever model was asked for, unless it is that model.
+    const fallbackName = this.fallbackName !== primaryName ? this.fallbackName : undefined;
     const started = Date.now();
     const call: CallContext = {
       started,
@@ -199,17 +235,16 @@ export class ModelClient {
     };
     let primaryOutcome: Outcome;
     try {
-      return await this.attempts(this.primary, this.modelName, messages, options, call);
+      return await this.attempts(this.clientFor(primaryName), primaryName, messages, options, call);
     } catch (err) {
       if (!(err instanceof RetryGaveUpError)) throw err;
-      primaryOutcome = { model: this.modelName, gaveUp: err };
+      primaryOutcome = { model: primaryName, gaveUp: err };
     }
     // The fallback is for an unavailable primary; a request the endpoint rejects would fail there
     // too, and a call whose time is up has none left to give it.
     const { stop, failure } = primaryOutcome.gaveUp;
     if (
-      this.fallback === undefined ||
-      this.fallbackName === undefined ||
+      fallbackName === undefined ||
       stop === "not_retryable" ||
       stop === "deadline" ||
       (call.deadline !== undefined && Date.now() >= call.deadline)
@@ -220,11 +255,11 @@ export class ModelClient {
       {
         event: "model_retry",
         ...call.log,
-        model: this.modelName,
+        model: primaryName,
         attempt: primaryOutcome.gaveUp.attempts,
         reason: "fallback",
         delay_ms: 0,
-        next_model: this.fallbackName,
+        next_model: fallbackName,
         last_reason: LOG_REASONS[failure.reason],
         ...(failure.status === undefined ? {} : { status: failure.status }),
         elapsed_ms: Date.now() - started,
@@ -233,10 +268,10 @@ export class ModelClient {
       "switching to the fallback model",
     );
     try {
-      return await this.attempts(this.fallback, this.fallbackName, messages, options, call);
+      return await this.attempts(this.clientFor(fallbackName), fallbackName, messages, options, call);
     } catch (err) {
       if (!(err instanceof RetryGaveUpError)) throw err;
-      throw this.toKeelError({ model: this.fallbackName, gaveUp: err }, primaryOutcome);
+      throw this.toKeelError({ model: fallbackName, gaveUp: err }, primaryOutcome);
     }
   }
 

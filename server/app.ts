@@ -21,6 +21,8 @@ import { assistantRoutes } from "./routes/meta.js";
 import { runRoutes } from "./routes/runs.js";
 import { bulkRunRoutes } from "./routes/runs-bulk.js";
 import { threadRoutes } from "./routes/threads.js";
+import { threadCopyRoutes } from "./routes/thread-copy.js";
+import { threadStreamRoutes } from "./routes/thread-stream.js";
 import { ThreadLocks } from "./thread-lock.js";
 
 export const GRAPH_ID = "agent";
@@ -40,7 +42,7 @@ export interface ApiApp {
  * engine, reached in-process and only after those checks.
  */
 export function createApiApp(
-  keel: Pick<Keel, "agent" | "database" | "tracing">,
+  keel: Pick<Keel, "agent" | "database" | "tracing" | "toolNames">,
   config: Pick<KeelConfig, "serve" | "limits" | "guards">,
   parts: { auth: Authenticator; logger: Logger; callbacks?: BaseCallbackHandler[]; pollMs?: number },
 ): ApiApp {
@@ -79,6 +81,7 @@ export function createApiApp(
     executor,
     engine,
     assistants: assistantsFor([GRAPH_ID], new Date()),
+    assistantRules: { models: config.serve.assistantModels, tools: keel.toolNames },
     logger: parts.logger,
     limits: config.limits,
     pollMs: parts.pollMs ?? 250,
@@ -148,6 +151,8 @@ export function createApiApp(
   );
   app.use(requireAuth(parts.auth, parts.logger));
   threadRoutes(app, deps);
+  threadCopyRoutes(app, deps);
+  threadStreamRoutes(app, deps);
   runRoutes(app, deps);
   bulkRunRoutes(app, deps);
   // Extracted on first request from the compiled graph's state schema, then kept (a failure is retried).

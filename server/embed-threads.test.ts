@@ -28,4 +28,18 @@ describe("the thread storage the engine sees", () => {
       expect((await embedThreadSaver(poolWith(metadata), ["agent"]).get("t"))?.metadata).toEqual({});
     }
   });
+
+  it("stores what the engine writes except its own assistant id: the run's is recorded when it starts", async () => {
+    const written: unknown[] = [];
+    const pool = {
+      query: (_sql: string, params: unknown[]) => {
+        written.push(params[1]);
+        return Promise.resolve({ rows: [{ thread_id: "t", owner_id: "u", metadata: { graph_id: "agent" } }] });
+      },
+    } as unknown as Pool;
+    await embedThreadSaver(pool, ["agent"]).set("t", {
+      metadata: { graph_id: "agent", assistant_id: "agent" },
+    } as never);
+    expect(written).toEqual([{ graph_id: "agent" }]);
+  });
 });

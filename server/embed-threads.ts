@@ -29,7 +29,11 @@ export function embedThreadSaver(pool: Pool, graphIds: readonly [string, ...stri
       return (row ? asThread(row) : null) as unknown as Awaited<ReturnType<ThreadSaver["get"]>>;
     },
     async set(id, options) {
-      const row = await mergeThreadMetadata(pool, id, options.metadata ?? {});
+      // The engine names its own assistant (the graph id Keel runs it with); the thread records the
+      // run's assistant, Keel's id for it, written when the run starts (server/executor.ts), as
+      // LangGraph's API does. agent-chat-ui lists threads by that id when configured with a UUID.
+      const { assistant_id: _engines, ...metadata } = (options.metadata ?? {}) as Record<string, unknown>;
+      const row = await mergeThreadMetadata(pool, id, metadata);
       if (!row) throw new Error(`thread ${id} does not exist`);
       return asThread(row);
     },

@@ -1,7 +1,7 @@
 /** An HTTP answer with a stable machine-readable code; the app turns it into `{error, detail}`. */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 501 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 501 | 503,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},

@@ -6,6 +6,7 @@ import type { Agent } from "../graphs/agent.js";
 import type { AgentStateValue, StopReason } from "../graphs/state.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Role } from "../tools/types.js";
+import { runBudget, type AssistantRunSettings } from "./assistant-settings.js";
 import { ApiError } from "./errors.js";
 import type { RunKwargs } from "./run-request.js";
 import { readSse, type SseEvent } from "./sse.js";
@@ -15,6 +16,7 @@ import {
   activeRuns,
   insertRun,
   isCancelRequested,
+  mergeThreadMetadata,
   runOfThread,
   setThreadStatus,
   updateRun,
@@ -24,8 +26,11 @@ import {
 } from "./store.js";
 import type { ThreadLock, ThreadLocks } from "./thread-lock.js";
 
-/** What a run is stored with: the validated request plus the caller's role, for resuming it later. */
-export type StoredKwargs = RunKwargs & { role: Role };
+/**
+ * What a run is stored with: the validated request plus the caller's role and the assistant's
+ * settings at start (absent in runs stored before assistants had any), for resuming it later.
+ */
+export type StoredKwargs = RunKwargs & { role: Role; assistant?: AssistantRunSettings };
 
 export interface RunOutcome {
   status: RunStatus;
@@ -149,6 +154,8 @@ export class RunExecutor {
   private readonly active = new Map<string, Execution>();
   /** Runs executing, or being started, per owner: counted from admission so racing starts cannot overshoot. */
   private readonly perUser = new Map<string, number>();
+  /** Listeners for runs starting on a thread in this process (GET /threads/{id}/stream). */
+  private readonly watchers = new Map<string, Set<(execution: Execution) => void>>();
   private draining = false;
 
   constructor(private readonly deps: ExecutorDeps) {}
@@ -159,6 +166,21 @@ export class RunExecutor {
 
   local(runId: string): Execution | undefined {
     return this.active.get(runId);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Calls `listener` with each run of the thread that starts executing in this process, until unwatched. */
+  watch(threadId: string, listener: (execution: Execution) => void): () => void {
+    let set = this.watchers.get(threadId);
+    if (!set) this.watchers.set(threadId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.watchers.get(threadId) === set) this.watchers.delete(threadId);
+    };
   }
 
   /** A new run on a thread: 409 while another run of the thread is active anywhere. */
@@ -199,6 +221,12 @@ export class RunExecutor {
         start_checkpoint_id: await this.latestCheckpointId(request.threadId),
       });
       await setThreadStatus(this.deps.pool, request.threadId, "busy");
+      // As LangGraph's API does: the thread names its latest run's graph and assistant (by id), which
+      // agent-chat-ui lists threads by (metadata.graph_id, or assistant_id when given a UUID).
+      await mergeThreadMetadata(this.deps.pool, request.threadId, {
+        graph_id: this.deps.graphId,
+        assistant_id: request.assistantId,
+      });
       lockPassedOn = true;
       return { run, execution: this.launch(run, lock, false, release) };
     } catch (err) {
@@ -327,6 +355,7 @@ export class RunExecutor {
     });
     // The outcome is recorded inside execute; nobody may be awaiting `done`.
     execution.done.catch(() => undefined);
+    for (const listener of this.watchers.get(run.thread_id) ?? []) listener(execution);
     return execution;
   }
 
@@ -422,7 +451,7 @@ export class RunExecutor {
         ...(kwargs.config.recursion_limit ? { recursion_limit: kwargs.config.recursion_limit } : {}),
         configurable: continuing ? {} : (kwargs.config.configurable ?? {}),
       },
-      context: { userId: run.owner_id, role: kwargs.role, ...(kwargs.budget ? { budget: kwargs.budget } : {}) },
+      context: runContext(run.owner_id, kwargs),
       // `run_id` here is the id step logs and checkpoints carry: this server's, not the engine's own.
       metadata: {
         ...run.metadata,
@@ -503,6 +532,23 @@ export class RunExecutor {
     const reason = awaiting ? "awaiting_approval" : snapshot.next.length > 0 ? "breakpoint" : values.stopReason;
     return { thread, stop: { stop_reason: reason ?? null, error: values.error ?? null } };
   }
+}
+
+/**
+ * The graph's run context (graphs/state.ts RunContextSchema): the caller, and the assistant's
+ * prompt, model and tool set; its budget narrowed further by the request's.
+ */
+function runContext(userId: string, kwargs: StoredKwargs): Record<string, unknown> {
+  const settings = kwargs.assistant;
+  const budget = runBudget(settings?.budget, kwargs.budget);
+  return {
+    userId,
+    role: kwargs.role,
+    ...(budget ? { budget } : {}),
+    ...(settings?.systemPrompt === undefined ? {} : { systemPrompt: settings.systemPrompt }),
+    ...(settings?.model === undefined ? {} : { model: settings.model }),
+    ...(settings?.tools === undefined ? {} : { tools: settings.tools }),
+  };
 }
 
 function busy(threadId: string, why = "another run is in progress"): ApiError {

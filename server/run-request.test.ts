@@ -124,4 +124,14 @@ describe("parseRunCreate", () => {
       expect.stringContaining("tool results are written by the agent"),
     ]);
   });
+
+  it('refuses stream_mode "events" by name, alone or in a list', () => {
+    for (const stream_mode of ["events", ["values", "events"]]) {
+      const err = failure({ assistant_id: "agent", input: user("hi"), stream_mode });
+      expect([err.status, err.message]).toEqual([
+        422,
+        expect.stringContaining('stream_mode "events" is not supported'),
+      ]);
+    }
+  });
 });

@@ -19,6 +19,15 @@ const STREAM_MODES = [
 export type StreamMode = (typeof STREAM_MODES)[number];
 
 /**
+ * The engine can stream `events` (LangChain streamEvents), but they carry every step's raw inputs and
+ * outputs: the system prompt, tool output before the untrusted-data wrapping the model reads, and
+ * tokens one by one, so PII split across tokens escapes the output redaction (server/redact-output.ts)
+ * that holds streamed text back. Refused by name rather than streamed or silently dropped.
+ */
+export const EVENTS_REFUSED =
+  'stream_mode "events" is not supported on this server: LangChain events carry unredacted model inputs and tokens. Use "messages-tuple", "updates", "values" or "custom".';
+
+/**
  * A caller may only add user messages. Any other state key (usage, approvals, stop reason) or a
  * fabricated assistant/tool message would let a request rewrite its own budget or skip an approval.
  */
@@ -134,6 +143,20 @@ export function parseRunCreate(body: unknown, maxInputChars: number): { request:
     if (context && typeof context === "object" && ("userId" in context || "role" in context)) {
       throw new ApiError(422, "invalid_request", "context.userId and context.role come from your credentials");
     }
+  }
+  const command = body && typeof body === "object" ? (body as { command?: unknown }).command : undefined;
+  if (command && typeof command === "object" && ("goto" in command || "update" in command)) {
+    // agent-chat-ui's "Mark as Resolved" sends {goto: "__end__"}: ending the turn there would leave
+    // the model's pending tool calls unanswered and skip the review.
+    throw new ApiError(
+      422,
+      "invalid_request",
+      "command.goto and command.update are not supported: answer a pending approval with command.resume {decisions: [...]} (approve, edit or reject), or send a new message, which rejects the pending calls.",
+    );
+  }
+  if (body && typeof body === "object" && "stream_mode" in body) {
+    const modes = [(body as { stream_mode?: unknown }).stream_mode].flat();
+    if (modes.includes("events")) throw new ApiError(422, "invalid_request", EVENTS_REFUSED);
   }
   const parsed = RunCreateSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(422, "invalid_request", formatIssues(parsed.error.issues));

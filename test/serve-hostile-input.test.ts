@@ -455,6 +455,7 @@ describe("seeded fuzz over every route", () => {
       { method: "GET", path: (t, r) => `/threads/${t}/state/${r}` },
       { method: "POST", path: (t) => `/threads/${t}/state/checkpoint`, body: "checkpoint" },
       { method: "POST", path: (t) => `/threads/${t}/history`, body: "history" },
+      { method: "POST", path: (t) => `/threads/${t}/copy`, body: "patch" },
       { method: "POST", path: (t) => `/threads/${t}/runs/stream`, body: "run" },
       { method: "POST", path: (t) => `/threads/${t}/runs/wait`, body: "run" },
       { method: "POST", path: (t) => `/threads/${t}/runs`, body: "run" },

@@ -195,4 +195,16 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
     expect(found.find((t) => t.thread_id === encryptedThread)).toMatchObject({ values: null });
     expect(serves[0]!.logLines().some((l) => l.event === "thread_state_unreadable")).toBe(true);
   });
+
+  it("a server without the key answers that thread's reads with 409 thread_state_unreadable, never a 500", async () => {
+    for (const [path, init] of [
+      [`/threads/${encryptedThread}`, { method: "GET" }],
+      [`/threads/${encryptedThread}/state`, { method: "GET" }],
+      [`/threads/${encryptedThread}/history`, { json: { limit: 5 } }],
+    ] as const) {
+      const res = await call(serves[0]!, path, init);
+      expect([path, res.status]).toEqual([path, 409]);
+      expect(await res.json()).toMatchObject({ error: "thread_state_unreadable" });
+    }
+  });
 });

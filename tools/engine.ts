@@ -45,7 +45,7 @@ export class ToolEngine {
     const ctx: ToolContext = { ...caller, idempotencyKey: idempotencyKeyOf(caller.threadId, call) };
     const tool = this.registry.get(call.name);
     if (!tool) {
-      const valid = this.registry.allowedFor(ctx.role).map((t) => t.name);
+      const valid = this.registry.allowedFor(ctx.role, ctx.tools).map((t) => t.name);
       return this.refuse(call, ctx, "unknown_tool", `There is no tool named "${call.name}".`, false, {
         suggestion: `Use one of: ${valid.join(", ") || "(no tools available)"}.`,
       });
@@ -53,6 +53,17 @@ export class ToolEngine {
     if (!tool.policy.roles.includes(ctx.role)) {
       return this.refuse(call, ctx, "permission_denied", `Role "${ctx.role}" may not use "${call.name}".`, false, {
         suggestion: "Do not call this tool again; tell the user it needs a role with more permissions.",
+      });
+    }
+    // The model named a tool this run was not offered (an assistant's narrowed set): never run it.
+    if (ctx.tools !== undefined && !ctx.tools.includes(call.name)) {
+      return this.refuse(call, ctx, "permission_denied", `"${call.name}" is not offered in this conversation.`, false, {
+        suggestion: `Do not call this tool again; use one of: ${
+          this.registry
+            .allowedFor(ctx.role, ctx.tools)
+            .map((t) => t.name)
+            .join(", ") || "(no tools available)"
+        }.`,
       });
     }
     const parsed = tool.schema.safeParse(call.args);

@@ -27,14 +27,19 @@ export class ToolRegistry {
     return [...this.tools.keys()];
   }
 
-  /** Tools a role may use; only these are offered to the model. */
-  allowedFor(role: Role): KeelTool[] {
-    return [...this.tools.values()].filter((tool) => tool.policy.roles.includes(role));
+  /**
+   * Tools a role may use, narrowed to `offered` when given (an assistant's tool set); only these
+   * are offered to the model. `offered` can never add a tool the role may not use.
+   */
+  allowedFor(role: Role, offered?: readonly string[]): KeelTool[] {
+    return [...this.tools.values()].filter(
+      (tool) => tool.policy.roles.includes(role) && (offered === undefined || offered.includes(tool.name)),
+    );
   }
 
   /** JSON-schema specs for binding to the model. */
-  specsFor(role: Role): ToolSpec[] {
-    return this.allowedFor(role).map((tool) => ({
+  specsFor(role: Role, offered?: readonly string[]): ToolSpec[] {
+    return this.allowedFor(role, offered).map((tool) => ({
       name: tool.name,
       description: tool.description,
       parameters: z.toJSONSchema(tool.schema, { io: "input" }),
@@ -46,9 +51,15 @@ export class ToolRegistry {
    * unparseable args need no approval: the engine refuses them and they never run, so asking a
    * human would only invite approving something that is denied anyway.
    */
-  needsApproval(name: string, args: unknown, ctx: Pick<ToolContext, "userId" | "role" | "threadId">): boolean {
+  needsApproval(
+    name: string,
+    args: unknown,
+    ctx: Pick<ToolContext, "userId" | "role" | "threadId"> & { tools?: readonly string[] | undefined },
+  ): boolean {
     const tool = this.tools.get(name);
     if (!tool || !tool.policy.roles.includes(ctx.role)) return false;
+    // Not offered to this run: the engine refuses it, so no human is asked.
+    if (ctx.tools !== undefined && !ctx.tools.includes(name)) return false;
     const { needsApproval } = tool.policy;
     const parsed = tool.schema.safeParse(args);
     // A policy function (and the egress scan) only judges valid args; invalid args will be refused anyway.

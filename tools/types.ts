@@ -12,6 +12,11 @@ export interface CallerToolContext {
   signal: AbortSignal;
   /** The app database, opened on first use (most tools never need it). */
   db: () => Promise<Pool>;
+  /**
+   * The tools this run was offered (an assistant's narrowed set), when narrower than the role's:
+   * a model may name a tool it was not offered, and such a call is refused like a forbidden one.
+   */
+  tools?: readonly string[] | undefined;
 }
 
 /** What a handler receives: the caller's context plus this call's own idempotency key. */

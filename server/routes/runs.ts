@@ -1,7 +1,8 @@
 import { refuseReusedMessageIds } from "../message-ids.js";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { findAssistant } from "../assistants.js";
+import { requireAssistant } from "../assistant-lookup.js";
+import { runSettingsOf } from "../assistant-settings.js";
 import { ApiError } from "../errors.js";
 import { errorValues } from "../executor.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
@@ -30,8 +31,17 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
     const principal = c.get("principal");
     const threadId = c.req.param("thread_id") ?? "";
     const { request, kwargs } = parseRunCreate(await readJson(c), deps.limits.maxInputChars);
-    const assistant = findAssistant(deps.assistants, request.assistant_id);
-    if (!assistant) throw new ApiError(404, "assistant_not_found", `Assistant ${request.assistant_id} not found`);
+    const assistant = await requireAssistant(deps, request.assistant_id, principal.userId);
+    const settings = runSettingsOf(assistant);
+    // Checked again at each start: an operator who takes a model off SERVE_ASSISTANT_MODELS stops
+    // new runs on it, though assistants saved earlier still name it.
+    if (settings.model !== undefined && !deps.assistantRules.models.includes(settings.model)) {
+      throw new ApiError(
+        409,
+        "assistant_model_not_allowed",
+        `Assistant ${assistant.assistant_id} names model ${settings.model}, which this deployment no longer allows (${deps.assistantRules.models.join(", ")}); update the assistant.`,
+      );
+    }
     if (request.if_not_exists === "create" && isUuid(threadId)) {
       await insertThread(deps.pool, { threadId, ownerId: principal.userId, metadata: {} });
     }
@@ -41,7 +51,9 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
       threadId,
       ownerId: principal.userId,
       assistantId: assistant.assistant_id,
-      kwargs: { ...kwargs, role: principal.role },
+      // The assistant's settings as of now, stored with the run: a resumed run (on any replica,
+      // after any restart) uses this version even if the assistant has changed since.
+      kwargs: { ...kwargs, role: principal.role, assistant: settings },
       metadata: request.metadata ?? {},
     });
     c.header("content-location", `/threads/${threadId}/runs/${run.run_id}`);

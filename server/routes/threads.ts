@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { findAssistant } from "../assistants.js";
+import { visibleAssistant } from "../assistant-lookup.js";
+import { isKeelError } from "../../runtime/errors.js";
 import { ApiError, threadNotFound } from "../errors.js";
 import { jsonContains } from "../json-contains.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
@@ -53,9 +54,14 @@ const ReadBodies: Record<string, z.ZodType> = {
 /**
  * `graph_id` and `assistant_id` in thread metadata are the server's: the engine picks the graph by
  * `graph_id`, and runs write both. A caller may name only what this server serves, as the SDK's
- * `threads.create({ graphId })` does; anything else is a 422, never a lookup.
+ * `threads.create({ graphId })` does: a served graph, a built-in assistant or one of the caller's
+ * own assistants; anything else (someone else's assistant included) is a 422.
  */
-function checkReservedMetadata(deps: RouteDeps, metadata: Record<string, unknown> | undefined): void {
+async function checkReservedMetadata(
+  deps: RouteDeps,
+  metadata: Record<string, unknown> | undefined,
+  ownerId: string,
+): Promise<void> {
   if (!metadata) return;
   const graphIds = deps.assistants.map((a) => a.graph_id);
   for (const key of ["graph_id", "assistant_id"] as const) {
@@ -63,12 +69,14 @@ function checkReservedMetadata(deps: RouteDeps, metadata: Record<string, unknown
     const value = metadata[key];
     const served =
       typeof value === "string" &&
-      (key === "graph_id" ? graphIds.includes(value) : findAssistant(deps.assistants, value) !== undefined);
+      (key === "graph_id" ? graphIds.includes(value) : (await visibleAssistant(deps, value, ownerId)) !== undefined);
     if (!served) {
       throw new ApiError(
         422,
         "invalid_request",
-        `metadata.${key}: must name ${key === "graph_id" ? "a graph" : "an assistant"} this server serves (${graphIds.join(", ")})`,
+        key === "graph_id"
+          ? `metadata.graph_id: must name a graph this server serves (${graphIds.join(", ")})`
+          : `metadata.assistant_id: must name a built-in assistant (${graphIds.join(", ")}) or one of your own`,
       );
     }
   }
@@ -160,18 +168,44 @@ export async function requireThread(deps: RouteDeps, threadId: string, ownerId: 
 }
 
 /** The thread's current state as the LangGraph API serialises it (messages as dicts). */
+/**
+ * Why the engine failed a read of a thread, when the cause is a checkpoint this server cannot
+ * decrypt (written under another CHECKPOINT_ENCRYPTION_KEY): the engine answers every error as a
+ * bare 500, so the latest checkpoint is read once more here to tell that case apart.
+ */
+async function unreadableCheckpoint(deps: RouteDeps, threadId: string): Promise<ApiError | undefined> {
+  try {
+    await deps.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+    return undefined;
+  } catch (err) {
+    if (!isKeelError(err, "checkpoint_unreadable")) return undefined;
+    return new ApiError(
+      409,
+      "thread_state_unreadable",
+      "This thread's saved state cannot be read with the server's CHECKPOINT_ENCRYPTION_KEY (it was written under another key).",
+    );
+  }
+}
+
 export async function stateOf(deps: RouteDeps, threadId: string): Promise<EngineState> {
   const response = await deps.engine.request(`/threads/${threadId}/state`);
+  if (response.status >= 500) throw (await unreadableCheckpoint(deps, threadId)) ?? engineFailure(response);
   if (!response.ok) throw new Error(`state of ${threadId}: ${response.status}`);
   return (await response.json()) as EngineState;
 }
+
+const engineFailure = (response: Response) => new Error(`engine: ${response.status} ${response.statusText}`);
 
 /**
  * An engine answer passed on only when it succeeded: its 4xx becomes `{error, detail}`, its 5xx
  * (plain text, never logged by the engine) an error the app logs and answers as JSON.
  */
-async function engineAnswer(path: string, response: Response): Promise<Response> {
+async function engineAnswer(deps: RouteDeps, threadId: string, path: string, response: Response): Promise<Response> {
   if (response.ok) return response;
+  if (response.status >= 500) {
+    const unreadable = await unreadableCheckpoint(deps, threadId);
+    if (unreadable) throw unreadable;
+  }
   const text = (await response.text()).slice(0, 500);
   if (response.status >= 500) throw new Error(`engine ${path}: ${response.status} ${text}`);
   if (response.status === 404) throw new ApiError(404, "not_found", text);
@@ -181,8 +215,8 @@ async function engineAnswer(path: string, response: Response): Promise<Response>
 export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
   app.post("/threads", async (c) => {
     const body = parseBody(CreateSchema, await readJson(c));
-    checkReservedMetadata(deps, body.metadata);
     const owner = c.get("principal").userId;
+    await checkReservedMetadata(deps, body.metadata, owner);
     const threadId = body.thread_id ?? crypto.randomUUID();
     const row = await insertThread(deps.pool, { threadId, ownerId: owner, metadata: body.metadata ?? {} });
     if (row) return c.json(threadJson(row));
@@ -269,9 +303,10 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
   });
 
   app.patch("/threads/:thread_id", async (c) => {
-    const row = await requireThread(deps, c.req.param("thread_id"), c.get("principal").userId);
+    const owner = c.get("principal").userId;
+    const row = await requireThread(deps, c.req.param("thread_id"), owner);
     const body = parseBody(z.object({ metadata: Metadata }), await readJson(c));
-    checkReservedMetadata(deps, body.metadata);
+    await checkReservedMetadata(deps, body.metadata, owner);
     return c.json(threadJson((await mergeThreadMetadata(deps.pool, row.thread_id, body.metadata)) ?? row));
   });
 
@@ -294,7 +329,11 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
 
   // Reading state and history: ownership here, serialisation by the LangGraph API engine.
   const readThrough = async (c: Context<Env>) => {
-    await requireThread(deps, c.req.param("thread_id") ?? "", c.get("principal").userId);
+    const { thread_id: threadId } = await requireThread(
+      deps,
+      c.req.param("thread_id") ?? "",
+      c.get("principal").userId,
+    );
     const checkpointId = c.req.param("checkpoint_id");
     if (checkpointId !== undefined && !isUuid(checkpointId)) {
       throw new ApiError(422, "invalid_request", "checkpoint_id: must be a checkpoint id (a UUID)");
@@ -304,6 +343,8 @@ export function threadRoutes(app: Hono<Env>, deps: RouteDeps): void {
     const bodySchema = ReadBodies[c.req.routePath];
     const body = raw.method === "POST" ? parseBody(bodySchema ?? z.unknown(), await readJson(c)) : undefined;
     return engineAnswer(
+      deps,
+      threadId,
       `${url.pathname}${url.search}`,
       await deps.engine.request(`${url.pathname}${url.search}`, {
         method: raw.method,
