@@ -12,21 +12,23 @@ export interface AssistantRules {
 /** Longest system prompt an assistant may carry: it rides along on every model call. */
 export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
 
-/** The settings, in the snake_case the LangGraph API uses for assistant context. */
+/**
+ * The settings, in the snake_case the LangGraph API uses for assistant context. Models and tools
+ * are enums, so the JSON schema served to Studio (settingsJsonSchema) offers them as choices.
+ */
 export function settingsSchema(rules: AssistantRules) {
   return z
     .object({
       system_prompt: z.string().min(1).max(MAX_SYSTEM_PROMPT_CHARS).optional(),
       model: z
-        .string()
-        .refine((m) => rules.models.includes(m), {
-          message: `must be one of the models this deployment allows: ${rules.models.join(", ")} (MODEL, FALLBACK_MODEL, SERVE_ASSISTANT_MODELS)`,
+        .enum(rules.models as [string, ...string[]], {
+          error: `must be one of the models this deployment allows: ${rules.models.join(", ")} (MODEL, FALLBACK_MODEL, SERVE_ASSISTANT_MODELS)`,
         })
         .optional(),
       tools: z
         .array(
-          z.string().refine((t) => rules.tools.includes(t), {
-            message: `must be a registered tool: ${rules.tools.join(", ")}`,
+          z.enum(rules.tools as [string, ...string[]], {
+            error: `must be a registered tool: ${rules.tools.join(", ")}`,
           }),
         )
         .max(100)
@@ -34,6 +36,14 @@ export function settingsSchema(rules: AssistantRules) {
       budget: BudgetSchema.strict().optional(),
     })
     .strict();
+}
+
+/**
+ * What `GET /assistants/{id}/schemas` reports as the context (and configurable) schema: the
+ * settings an assistant takes, so Studio's assistant editor offers exactly the fields a save accepts.
+ */
+export function settingsJsonSchema(rules: AssistantRules): Record<string, unknown> {
+  return z.toJSONSchema(settingsSchema(rules), { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
 }
 
 export type AssistantSettingsInput = z.infer<ReturnType<typeof settingsSchema>>;

@@ -121,6 +121,29 @@ describe("assistants through the SDK", () => {
     expect(await gone.json()).toMatchObject({ error: "assistant_not_found" });
   });
 
+  it("schemas describe what an assistant takes, so an editor built from them saves what it offers", async () => {
+    const client = serve.client(KEYS.alice);
+    const schemas = await client.assistants.getSchemas(BUILT_IN);
+    type Props = { properties: Record<string, { enum?: string[]; items?: { enum?: string[] } }> };
+    const context = schemas.context_schema as Props & { additionalProperties?: boolean };
+    expect(Object.keys(context.properties).sort()).toEqual(["budget", "model", "system_prompt", "tools"]);
+    expect(context.additionalProperties).toBe(false);
+    expect(context.properties.model!.enum).toEqual(["gpt-4o-mini", "gpt-4o"]);
+    expect(context.properties.tools!.items!.enum).toEqual(expect.arrayContaining(["calculator", "current_time"]));
+    expect(schemas.config_schema).toEqual(schemas.context_schema);
+    // Every choice the schema offers is accepted on save.
+    const created = await client.assistants.create({
+      graphId: "agent",
+      context: {
+        system_prompt: "From the editor.",
+        model: context.properties.model!.enum!.at(-1),
+        tools: context.properties.tools!.items!.enum,
+      },
+    });
+    expect(created.version).toBe(1);
+    await client.assistants.delete(created.assistant_id);
+  });
+
   it("accepts a caller's assistant_id with if_exists raise or do_nothing", async () => {
     const client = serve.client(KEYS.alice);
     const assistantId = randomUUID();

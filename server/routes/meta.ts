@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import { settingsJsonSchema } from "../assistant-settings.js";
 import type { Env } from "../http.js";
 import { requireAssistant } from "../assistant-lookup.js";
 import { assistantCrudRoutes } from "./assistants.js";
@@ -24,8 +25,11 @@ export function assistantRoutes(
     await visible(c);
     return c.json((await deps.graphJson()) as object);
   });
-  // JSON schemas of the graph's input, output, state and context, as `langgraphjs dev` serves them
-  // (it, too, reports the config schema as the context schema).
+  // JSON schemas of the graph's input, output and state, as `langgraphjs dev` serves them. The
+  // context and config schemas describe what an assistant may be configured with (not the graph's
+  // per-run caller context, which the server fills from credentials): Studio builds its assistant
+  // editor from them, and what it sends back must pass the save's validation.
+  const settings = settingsJsonSchema(deps.assistantRules);
   app.get("/assistants/:assistant_id/schemas", async (c) => {
     const assistant = await visible(c);
     const schema = await deps.graphSchemas();
@@ -34,8 +38,8 @@ export function assistantRoutes(
       input_schema: schema?.input ?? null,
       output_schema: schema?.output ?? null,
       state_schema: schema?.state ?? null,
-      config_schema: schema?.config ?? null,
-      context_schema: schema?.config ?? null,
+      config_schema: settings,
+      context_schema: settings,
     });
   });
   // Keel's graph has no subgraphs: every namespace is empty.
