@@ -43,7 +43,7 @@ export function settingsSchema(rules: AssistantRules) {
  * settings an assistant takes, so Studio's assistant editor offers exactly the fields a save accepts.
  */
 export function settingsJsonSchema(rules: AssistantRules): Record<string, unknown> {
-  return z.toJSONSchema(settingsSchema(rules), { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return z.toJSONSchema(settingsSchema(rules), { io: "input", unrepresentable: "any" });
 }
 
 export type AssistantSettingsInput = z.infer<ReturnType<typeof settingsSchema>>;
