@@ -10,7 +10,7 @@ async function readAll(response: Response): Promise<string> {
 }
 
 describe("sseResponse", () => {
-  it("replays, streams, filters unrequested values, keeps the stream alive, and ends with the run", async () => {
+  it("replays, streams, filters unrequested values and checkpoints, keeps the stream alive, and ends with the run", async () => {
     const execution = new Execution("run", "thread", ["updates"]);
     execution.emit({ event: "metadata", data: '{"run_id":"run"}' });
     const response = sseResponse(
@@ -25,12 +25,15 @@ describe("sseResponse", () => {
     const text = readAll(response);
     await new Promise((r) => setTimeout(r, 70));
     execution.emit({ event: "values", data: "{}" });
+    execution.emit({ event: "checkpoints", data: "{}" });
+    execution.emit({ event: "checkpoints|sub:1", data: "{}" });
     execution.emit({ event: "updates", data: '{"plan":{}}' });
     execution.end();
     const body = await text;
     expect(body.startsWith('event: metadata\ndata: {"run_id":"run"}\n\n')).toBe(true);
     expect(body).toContain('event: updates\ndata: {"plan":{}}\n\n');
     expect(body).not.toContain("event: values");
+    expect(body).not.toContain("event: checkpoints");
     expect(body.match(/: keep-alive\n\n/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -43,5 +46,25 @@ describe("sseResponse", () => {
     // Later events and the end are not an error for a cancelled stream.
     execution.emit({ event: "values", data: "{}" });
     execution.end();
+  });
+
+  it("sends values and checkpoints to a client that asked for them, and values only then", async () => {
+    const modesSeen = async (modes: string[]) => {
+      const execution = new Execution("run", "thread", modes);
+      for (const event of ["values", "checkpoints", "messages/partial", "updates"]) {
+        execution.emit({ event, data: "{}" });
+      }
+      execution.end();
+      const body = await readAll(sseResponse(execution, redact, {}, () => undefined));
+      return [...body.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    };
+    expect(await modesSeen(["values", "checkpoints"])).toEqual([
+      "values",
+      "checkpoints",
+      "messages/partial",
+      "updates",
+    ]);
+    // The legacy `messages` mode gets messages only, not the state beside them.
+    expect(await modesSeen(["messages"])).toEqual(["messages/partial", "updates"]);
   });
 });

@@ -2,10 +2,16 @@ import type { Execution } from "./executor.js";
 import type { OutputRedactor } from "./redact-output.js";
 import { formatSse, type SseEvent } from "./sse.js";
 
-/** The SSE events a client asked for: `values` is always produced internally, but only sent if wanted. */
+/**
+ * The SSE events a client asked for. The executor always asks the engine for `values` (it keeps the
+ * run's final state), and with `values` the engine also sends `checkpoints` events; each is sent
+ * only to a client that asked for its mode, as LangGraph's API does. Subgraph events are named
+ * `mode|namespace`.
+ */
 function wanted(execution: Execution, event: SseEvent): boolean {
-  if (event.event !== "values") return true;
-  return execution.clientModes.includes("values") || execution.clientModes.includes("messages");
+  const mode = event.event.split("|")[0];
+  if (mode !== "values" && mode !== "checkpoints") return true;
+  return execution.clientModes.includes(mode);
 }
 
 /** Proxies cut streams that stay silent (nginx after 60 s); a comment line every 15 s keeps them open. */

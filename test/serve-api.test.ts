@@ -206,6 +206,14 @@ describe("bad input gets a clear error and loses nothing", () => {
     expect(await res.json()).toMatchObject({ error: "not_supported" });
     const state = await serve.client().threads.getState<{ threadUsage: { costUsd: number } }>(threadId);
     expect(state.values.threadUsage.costUsd).toBeGreaterThan(0);
+    // Nor by creating a thread from supersteps (the SDK's threads.create({ supersteps })).
+    const prefilled = await call(serve, "/threads", {
+      json: { supersteps: [{ updates: [{ values: { threadUsage: { costUsd: -100 } }, as_node: "finalize" }] }] },
+    });
+    expect(prefilled.status).toBe(422);
+    const refusal = (await prefilled.json()) as { error: string; detail: string };
+    expect(refusal.error).toBe("invalid_request");
+    expect(refusal.detail).toContain("supersteps");
   });
 
   it("unknown or malformed thread ids: 404", async () => {

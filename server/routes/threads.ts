@@ -86,6 +86,8 @@ const CreateSchema = z.object({
   thread_id: z.uuid().optional(),
   metadata: Metadata.optional(),
   if_exists: z.enum(["raise", "do_nothing"]).optional(),
+  // A thread prefilled with state would be a state write past the guards (see POST .../state: 405).
+  supersteps: z.undefined({ error: "threads start empty here: state is written by runs only" }).optional(),
 });
 
 /** What search and count filter on; `values` is JSON containment on the thread's (redacted) state values. */
