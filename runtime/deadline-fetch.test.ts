@@ -26,7 +26,9 @@ function post(fetchFn: typeof fetch, server: FakeOpenAI, init: RequestInit = {},
 describe("createDeadlineFetch", () => {
   it("passes a healthy streamed response through whole", async () => {
     const server = await serve({ content: "alpha beta gamma" });
-    const res = await post(createDeadlineFetch({ timeoutMs: 2000, stallMs: 200 }), server);
+    // Generous limits: this test is about passing a response through, not about timing, and a
+    // loaded CI machine can take a few hundred ms to answer a local request.
+    const res = await post(createDeadlineFetch({ timeoutMs: 10_000, stallMs: 5_000 }), server);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const text = await res.text();
@@ -36,7 +38,7 @@ describe("createDeadlineFetch", () => {
 
   it("passes error statuses and their bodies through untouched", async () => {
     const server = await serve({ fault: "rate_limit", retryAfterSeconds: 3 });
-    const res = await post(createDeadlineFetch({ timeoutMs: 2000, stallMs: 200 }), server);
+    const res = await post(createDeadlineFetch({ timeoutMs: 10_000, stallMs: 5_000 }), server);
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("3");
     expect(await res.json()).toMatchObject({ error: { code: "rate_limit_exceeded" } });
@@ -74,8 +76,9 @@ describe("createDeadlineFetch", () => {
 
   it("does not mistake a slow reader for a silent server", async () => {
     const server = await serve({ content: "all of it arrives at once" });
-    const res = await post(createDeadlineFetch({ timeoutMs: 2000, stallMs: 50 }), server, {}, false);
-    await new Promise((r) => setTimeout(r, 200));
+    const res = await post(createDeadlineFetch({ timeoutMs: 5000, stallMs: 150 }), server, {}, false);
+    // Reading starts well after stallMs: only the server's silence may count, not the reader's.
+    await new Promise((r) => setTimeout(r, 500));
     expect(await res.json()).toMatchObject({ choices: [{ message: { content: "all of it arrives at once" } }] });
   });
 
