@@ -82,6 +82,21 @@ const WORKLOADS: Array<[string, (n: number) => string]> = [
   ['"DE89 " + digit groups', (n) => "DE89 " + repeatTo("1234 ", n - 5)],
   ['"+(((1" / "((((" runs', (n) => repeatTo("+(((1", n)],
   ['"http://" + "a:"*n', (n) => "http://" + repeatTo("a:", n - 7)],
+  ['"$1$" + crypt runs (password hashes)', (n) => repeatTo("$1$abcdefgh$" + randomBase64(80).replace(/\+/g, "."), n)],
+  ['"$" repeated', (n) => repeatTo("$", n)],
+  ['"mysql -p" command lines', (n) => repeatTo("mysql -h db -p app_db < dump.sql; mysql -pX ", n)],
+  ['"{SSHA}" repeated', (n) => repeatTo("{SSHA}", n)],
+  ["XML elements", (n) => repeatTo("<item><name>n</name><password>v</password><a><b>", n)],
+  [
+    "street addresses in prose",
+    (n) =>
+      repeatTo(
+        "Please ship the order to 1600 Amphitheatre Parkway, Mountain View, CA 94043-1351 before Friday; " +
+          "the invoice 2024 000123 lists 12 items and the office at 350 Fifth Avenue, New York, NY 10118 " +
+          "can be reached at (212) 736-3100 during business hours.\n",
+        n,
+      ),
+  ],
 ];
 
 /**

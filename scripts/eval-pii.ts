@@ -1,5 +1,5 @@
 // Span-level precision and recall of the PII/secret guard on the labelled data
-// (`tsx scripts/eval-pii.ts [--data path] [--errors N] [--json]`; also run by `npm run guard:eval`).
+// (`tsx scripts/eval-pii.ts [--data path] [--errors N] [--json] [--split all|tune|holdout]`; also run by `npm run guard:eval`).
 //
 // Matching rule: a detection and a labelled span match when they have the same type and their
 // intersection covers at least half of the longer of the two (so neither a sliver nor a span
@@ -50,7 +50,25 @@ function parseArgs(argv: string[]) {
     data: resolve(get("--data") ?? resolve(repoRoot, "../shared/data/pii-dev.jsonl")),
     errors: Number(get("--errors") ?? 0),
     json: argv.includes("--json"),
+    split: parseSplit(get("--split")),
   };
+}
+
+type Split = "all" | "tune" | "holdout";
+function parseSplit(v: string | undefined): Split {
+  if (v === undefined || v === "all" || v === "tune" || v === "holdout") return v ?? "all";
+  throw new Error(`--split must be all, tune or holdout, not ${JSON.stringify(v)}`);
+}
+
+/**
+ * Fixed split on the row id: FNV-1a 32-bit hash of the id, rows with hash % 3 === 0 are held out
+ * (about a third). Detector changes are tuned on `--split tune` only; `--split holdout` is the
+ * figure to report for data the detectors were not tuned on.
+ */
+export function isHoldout(id: string): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h % 3 === 0;
 }
 
 const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) =>
@@ -113,6 +131,7 @@ function main(): void {
   let chars = 0;
 
   for (const row of rows) {
+    if (args.split !== "all" && isHoldout(row.id) !== (args.split === "holdout")) continue;
     if (row.spans === null) {
       skipped++;
       continue;
@@ -175,7 +194,15 @@ function main(): void {
     process.stdout.write(`${JSON.stringify({ tallies: out, checksumRows, checksumHits, skipped })}\n`);
     return;
   }
-  report(tallies, secretByRule, { skipped, checksumRows, checksumHits, checksumOther, elapsed, chars });
+  report(tallies, secretByRule, {
+    skipped,
+    checksumRows,
+    checksumHits,
+    checksumOther,
+    elapsed,
+    chars,
+    split: args.split,
+  });
   if (errors.length > 0)
     process.stdout.write(`\nErrors (first ${args.errors} of each kind):\n${pick(errors, args.errors)}\n`);
 }
@@ -199,6 +226,7 @@ function report(
     checksumOther: string[];
     elapsed: number;
     chars: number;
+    split: Split;
   },
 ): void {
   const line = (label: string, t: Tally) =>
@@ -206,6 +234,7 @@ function report(
     `${ratio(t.correct, t.predicted)} ${ratio(t.found, t.gold)}   ${ratio(t.exactCorrect, t.predicted)} ` +
     `${ratio(t.exactFound, t.gold)}   ${String(t.unlabelled).padStart(5)}`;
   const out: string[] = [];
+  out.push(`Split: ${info.split} (rows with FNV-1a(id) % 3 === 0 are the holdout).`);
   out.push("Matching: same type and overlap >= 50% of the longer span (exact offsets shown too).");
   out.push("Detections outside a row's scope are counted as unlabelled, not as false positives.\n");
   out.push(`${"source / type".padEnd(42)}  gold  pred  precis recall   exactP exactR   unlab`);

@@ -41,4 +41,37 @@ describe("PHONE", () => {
   ])("rejects %s", (_name, text) => {
     expect(phones(text)).toEqual([]);
   });
+
+  it.each([
+    ["a ZIP code after a state", "1600 Amphitheatre Parkway, Mountain View, CA 94043"],
+    ["a ZIP+4 code after a state", "1600 Amphitheatre Parkway Mountain View CA 94043-1351"],
+    ["a spaced ZIP+4 code after a postal word", "ZIP 94043 1351"],
+    ["a bare ZIP+4 code", "90210-1234 and 10118 5678"],
+    ["a ZIP+4 code after a state name", "Austin, Texas 78701-1121"],
+    ["house numbers before a street name", "12345 67890 Main St and 1234 5678 Oak Avenue"],
+    ["a house number before a directional street", "1234 567 N. Main Street"],
+    ["an invoice number", "Invoice 2024 000123"],
+    ["an order number", "order number 1234 5678 90"],
+    ["an account number, also its tail", "account 12 3456 7890"],
+    ["a tracking number", "Tracking #: 9400 1000 0000"],
+    ["a version", "version 10 0 19041"],
+    ["a date and time", "on 12/05/2023 at 10 30"],
+  ])("rejects %s", (_name, text) => {
+    expect(phones(text)).toEqual([]);
+  });
+
+  it.each([
+    ["a number after a ZIP code", "Beverly Hills, CA 90210 555 1234", "555 1234"],
+    ["a full address with its phone", "350 Fifth Avenue, New York, NY 10118, tel. (212) 736-3100", "(212) 736-3100"],
+    ["E.164", "+14155550132", "+14155550132"],
+    ["an extension", "+44 20 7946 0958 ext. 12", "+44 20 7946 0958 ext. 12"],
+    ["a German number with 00 prefix", "0049 30 12345678", "0049 30 12345678"],
+    ["a Japanese number", "+81 3-1234-5678", "+81 3-1234-5678"],
+    ["a French number", "+33 1 42 68 53 00", "+33 1 42 68 53 00"],
+    ["a number after 'phone number'", "phone number 415 555 0132", "415 555 0132"],
+    ["a five-four number after a phone word", "celular 98456-5666; tel 98456-5666", "98456-5666"],
+    ["toll-free", "Call 1-800-555-0199", "1-800-555-0199"],
+  ])("keeps %s", (_name, text, expected) => {
+    expect(phones(text)).toContain(expected);
+  });
 });

@@ -1,6 +1,12 @@
 import { PRIORITY, type Emit } from "./candidate.js";
 import { at, isDigit, isWordChar } from "./chars.js";
-import { afterAddressWord } from "./context.js";
+import {
+  afterAddressWord,
+  afterPhoneWord,
+  afterPostalContext,
+  afterReferenceWord,
+  beforeStreetName,
+} from "./context.js";
 import type { TextIndex } from "./text-index.js";
 
 /**
@@ -151,6 +157,8 @@ function leftOk(text: string, start: number): boolean {
 function judge(text: string, run: Run): [number, number] | undefined {
   const whole = evaluate(text, run, 0);
   if (whole) return whole;
+  // "account 12 3456 7890": a reference number's tail is no phone number either.
+  if (!run.plus && afterReferenceWord(text, run.start) && !afterPhoneWord(text, run.start)) return undefined;
   // "SD 20241 440-600-5124": a postcode or count glued on by a space; retry without leading groups.
   for (let k = 1; k < Math.min(run.groups.length, 4); k++) {
     const g = run.groups[k];
@@ -174,7 +182,28 @@ function evaluate(text: string, run: Run, from: number): [number, number] | unde
   if (last.end === run.end && !rightOk(text, end)) return undefined;
   if (!plausible(text, groups, digits, plus)) return undefined;
   if (!plus && afterAddressWord(text, start)) return undefined;
+  if (!plus && !groups.some((g) => g.paren) && !addressOrReferenceFree(text, groups, start, end)) return undefined;
   return [start, end];
+}
+
+/**
+ * Digit runs of addresses and references rather than phone numbers: a ZIP / ZIP+4 code ("CA
+ * 94043-1351", "ZIP 94043 1351", a leading "90210" before the real number), a house number
+ * before a street name ("1234 5678 Oak Avenue"), a number after "invoice", "order no.",
+ * "account"… A phone keyword before the number ("tel", "call", "phone number") overrides all but
+ * the five-digit ZIP after a state or postal word.
+ */
+function addressOrReferenceFree(text: string, groups: Group[], start: number, end: number): boolean {
+  const first = groups[0];
+  if (!first) return false;
+  // A five-digit ZIP after a state or postal word: the number, if any, starts after it.
+  if (first.digits === 5 && afterPostalContext(text, start)) return false;
+  const phoneWord = afterPhoneWord(text, start);
+  if (!phoneWord && beforeStreetName(text, end)) return false;
+  // ZIP+4 "94043-1351" / "94043 1351": five then four digits.
+  if (groups.length === 2 && first.digits === 5 && groups[1]?.digits === 4 && !phoneWord) return false;
+  if (!phoneWord && afterReferenceWord(text, start)) return false;
+  return true;
 }
 
 // Followed by a digit, these make the run part of a longer number, a time or arithmetic.

@@ -1,38 +1,18 @@
 import { PRIORITY, type Emit } from "./candidate.js";
-import { at, isAsciiLetter, isDigit, isWordChar } from "./chars.js";
+import { at, isDigit, isWordChar } from "./chars.js";
 import type { TextIndex } from "./text-index.js";
-import { afterAddressWord } from "./context.js";
+import { afterAddressWord, afterUsState } from "./context.js";
 
 // How far back a "SSN"/"social security" keyword may sit to vouch for an unformatted number.
 const CONTEXT_WINDOW = 48;
 const CONTEXT = /\b(?:ssn|ss#|ss no|social[ -]security|soc\.? ?sec)/i;
 // "07805-1121" is also a ZIP+4 code, which follows a state (code or name) or a postal word.
 const POSTAL_WINDOW = 40;
-const STATE_CODES = new Set(
-  (
-    "AK AL AR AS AZ CA CO CT DC DE FL GA GU HI IA ID IL IN KS KY LA MA MD ME MI MN MO MP MS MT NC ND NE NH NJ NM " +
-    "NV NY OH OK OR PA PR RI SC SD TN TX UT VA VI VT WA WI WV WY"
-  ).split(" "),
-);
-// Full state names by their last word ("New Jersey", "North Dakota", "District of Columbia").
-const STATE_WORDS = new Set(
-  (
-    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho " +
-    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi " +
-    "missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon " +
-    "pennsylvania island tennessee texas utah vermont virginia washington wisconsin wyoming columbia rico"
-  ).split(" "),
-);
 const POSTAL_WORDS = ["zip", "postal", "post code", "postcode"];
 
 /** Whether a ZIP+4-shaped number at `start` follows a state code or name, or a postal word. */
 function postal(text: string, start: number): boolean {
-  let end = start;
-  while (end > 0 && start - end < 4 && " \t,.".includes(text.charAt(end - 1))) end--;
-  let begin = end;
-  while (begin > 0 && end - begin <= 13 && isAsciiLetter(text.charCodeAt(begin - 1))) begin--;
-  const word = text.slice(begin, end);
-  if (!isWordChar(at(text, begin - 1)) && (STATE_CODES.has(word) || STATE_WORDS.has(word.toLowerCase()))) return true;
+  if (afterUsState(text, start)) return true;
   const before = text.slice(Math.max(0, start - POSTAL_WINDOW), start).toLowerCase();
   return POSTAL_WORDS.some((w) => before.includes(w));
 }

@@ -23,7 +23,7 @@ const isNameChar = (c: number) => isAsciiAlnum(c) || c === 95 || c === 46 || c =
 const SEPARATORS = ["!==", "===", "!=", "==", ":=", "=>", "%3D", "%3d", "=", ":"];
 /** First characters of a separator, a quoted value or a function argument. */
 const SEPARATOR_START = new Set([..."=:!%,\"'`&"].map((ch) => ch.charCodeAt(0)));
-const AUTH_SCHEMES = /^(?:basic|bearer|token|ntlm|negotiate|digest|apikey|oauth)$/i;
+const AUTH_SCHEMES = /^(?:basic|bearer|token|ntlm|negotiate|digest|apikey|oauth|ssws)$/i;
 const SQL_BEFORE_PASSWORD = /(?:^|\s)(?:with|login|encrypted|unencrypted)\s+$/i;
 const IDENTIFIED = /\s+(?:with\s+['"`]?\w+['"`]?\s+)?(?:by|as)\s+/iy;
 const TYPE_ANNOTATION = /^[A-Za-z_][\w.<>[\]?]*$/;
@@ -129,7 +129,10 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
   if (!value) return undefined;
   if (code?.kind === "bytes") return { ...value, accepted: tier !== "key" };
   // `const password = readSecret()`: in a declaration, a bare value is an expression, not a literal.
-  if (!value.quoted && DECLARATION.test(text.slice(Math.max(0, nameStart - 12), nameStart))) return undefined;
+  // A shell `export NAME=value` (no space around "=") assigns a literal, unlike `export let x = f()`.
+  const declared = DECLARATION.exec(text.slice(Math.max(0, nameStart - 12), nameStart));
+  const shellExport = declared?.[0].startsWith("export") === true && sep === "=" && k === nameEnd;
+  if (!value.quoted && declared && !shellExport) return undefined;
   if (tier === "secret" && /auth|bearer/i.test(name)) value = skipAuthScheme(text, value) ?? value;
   const raw = text.slice(value.start, value.end);
   // A field that describes its secret ("secret_path") is reported only for unmistakable key material.
@@ -137,7 +140,8 @@ function assignmentAt(text: string, nameStart: number, nameEnd: number): Judged 
   return { ...value, accepted: acceptable(raw, tier, name, value.quoted) };
 }
 
-function acceptable(value: string, tier: NameTier, name: string, quoted = true): boolean {
+/** Whether `value`, held by a field named `name` of this tier, is reported as a secret. */
+export function acceptable(value: string, tier: NameTier, name: string, quoted = true): boolean {
   const v = sampleOf(value);
   if (isPlaceholder(v) || isHexConstant(v)) return false;
   // A bare `self.password` is code; inside quotes the same text is a literal like any other.

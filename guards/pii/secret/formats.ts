@@ -141,6 +141,64 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["TlRMTVNTUAA"], body: B64, min: 40 },
   { prefixes: ["eyJrIjoi"], body: B64, min: 40 },
   { prefixes: ["akab-"], body: "a-z0-9-", min: 33, max: 33 },
+  // More vendor formats with a fixed prefix (lengths from the vendors' token documentation).
+  { prefixes: ["sk.eyJ"], body: B64URL + ".", min: 80 }, // Mapbox secret token
+  { prefixes: ["secret_"], body: B62, min: 43, max: 43, shape: /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/ }, // Notion
+  { prefixes: ["pat"], body: B62 + ".", min: 79, max: 79, shape: /^[A-Za-z0-9]{14}\.[0-9a-f]{64}$/ }, // Airtable
+  { prefixes: ["pul-"], body: HEX, min: 40, max: 40 }, // Pulumi
+  { prefixes: ["access-production-", "access-development-", "access-sandbox-"], body: HEX + "-", min: 36, max: 36 }, // Plaid
+  { prefixes: ["shippo_live_", "shippo_test_"], body: HEX, min: 40, max: 40 },
+  { prefixes: ["FLWSECK-", "FLWSECK_TEST-"], body: HEX + "-X", min: 32, max: 34 }, // Flutterwave
+  { prefixes: ["aio_"], body: B62, min: 28, max: 28 }, // Adafruit IO
+  { prefixes: ["CFPAT-"], body: B64URL, min: 43, max: 43 }, // Contentful
+  { prefixes: ["EZAK", "EZTK"], body: B62, min: 54, max: 54 }, // EasyPost
+  { prefixes: ["fio-u-"], body: B64URL + "=", min: 64, max: 64 }, // Frame.io
+  { prefixes: ["fo1_"], body: B64URL, min: 43, max: 43 }, // Fly.io
+  {
+    prefixes: ["tskey-auth-", "tskey-api-", "tskey-client-", "tskey-scim-", "tskey-webhook-"],
+    body: B62 + "-",
+    min: 30,
+  },
+  { prefixes: ["pnu_"], body: B62, min: 36, max: 36 }, // Prefect
+  { prefixes: ["rdme_"], body: "a-z0-9", min: 70, max: 70 }, // ReadMe
+  { prefixes: ["tk-us-"], body: B64URL, min: 48, max: 48 }, // Scalingo
+  { prefixes: ["sgp_"], body: HEX + "_", min: 40 }, // Sourcegraph
+  { prefixes: ["tfp_"], body: B64URL + ".", min: 59 }, // Typeform
+  { prefixes: ["AQVN"], body: B64URL, min: 35, max: 38 }, // Yandex Cloud API key
+  { prefixes: ["v1.0-"], body: HEX + "-", min: 150, max: 175 }, // Cloudflare Origin CA key
+  { prefixes: ["duffel_live_", "duffel_test_"], body: B64URL + "=", min: 43 },
+  { prefixes: ["ico-"], body: B62, min: 32, max: 32 }, // Infracost
+  { prefixes: ["API-"], body: "A-Z0-9", min: 26, max: 32, shape: /^(?=.*\d)(?=.*[A-Z])/ }, // Octopus Deploy
+  { prefixes: ["r8_"], body: B62, min: 37, max: 37 }, // Replicate
+  { prefixes: ["lsv2_pt_", "lsv2_sk_"], body: HEX + "_", min: 43 }, // LangSmith
+  { prefixes: ["pcsk_"], body: B62 + "_", min: 40 }, // Pinecone
+  { prefixes: ["sb_secret_"], body: B64URL, min: 30 }, // Supabase secret key
+  { prefixes: ["rnd_"], body: B62, min: 32, max: 32 }, // Render
+  { prefixes: ["napi_"], body: "a-z0-9", min: 64, max: 64 }, // Neon
+  { prefixes: ["api_org_"], body: "A-Za-z", min: 34, max: 34 }, // Hugging Face organisation token
+  {
+    prefixes: ["re_"],
+    body: B62 + "_",
+    min: 30,
+    max: 40,
+    shape: /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9]{8}_[A-Za-z0-9]{20,}$/,
+  }, // Resend
+  { prefixes: ["glc_eyJ"], body: B64URL + "=", min: 60 }, // Grafana Cloud access policy token
+  { prefixes: ["sntrys_eyJ"], body: B64URL + "=", min: 60 },
+  {
+    prefixes: ["outlook.office.com/webhook/", "webhook.office.com/webhookb2/"],
+    body: B64URL + "@/",
+    min: 60,
+    bodyOnly: true,
+  },
+  {
+    prefixes: ["api.telegram.org/bot"],
+    body: B64URL + ":",
+    min: 40,
+    max: 60,
+    bodyOnly: true,
+    shape: /^\d{8,10}:[\w-]{33,}$/,
+  },
   // Salesforce connected-app consumer key.
   { prefixes: ["3MVG"], body: B62 + "._", min: 40 },
   // WeChat app id: "wx" + 16 hex. Short, so it must mix letters and digits and not repeat a

@@ -2,9 +2,12 @@ import type { Emit } from "../candidate.js";
 import type { TextIndex } from "../text-index.js";
 import { detectAssignments } from "./assignment.js";
 import { detectEncodedKeys } from "./encoded.js";
+import { detectConnectionCredentials } from "./connection.js";
+import { detectPasswordHashes } from "./hashes.js";
 import { detectJwkMembers } from "./jwk.js";
 import { detectJwts } from "./jwt.js";
 import { detectKeyBodyLines } from "./key-line.js";
+import { detectMarkupSecrets } from "./markup.js";
 import { detectKeyPairs } from "./pairs.js";
 import { detectPemKeys } from "./pem.js";
 import { detectDiscordTokens, detectPivotTokens } from "./pivots.js";
@@ -17,6 +20,7 @@ export function detectSecrets(text: string, emit: Emit, index: TextIndex): void 
   detectPemKeys(text, emit);
   detectPrefixedTokens(text, emit, index);
   detectJwts(text, emit);
+  detectPasswordHashes(text, emit);
   detectPivotTokens(text, emit);
   detectDiscordTokens(text, emit, index);
   detectShapedTokens(text, emit, index);
@@ -24,6 +28,8 @@ export function detectSecrets(text: string, emit: Emit, index: TextIndex): void 
   detectJwkMembers(text, emit);
   detectEncodedKeys(text, emit, index);
   detectUrlCredentials(text, emit);
+  detectConnectionCredentials(text, emit);
   detectAssignments(text, emit);
+  detectMarkupSecrets(text, emit);
   detectKeyBodyLines(text, emit);
 }

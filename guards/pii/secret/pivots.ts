@@ -27,7 +27,10 @@ export function detectPivotTokens(text: string, emit: Emit): void {
   pivot(text, ":AA", (p) => {
     const id = countBack(text, p, digit, 10);
     const body = countForward(text, p + 3, b64url, 60);
-    if (id >= 8 && id <= 10 && body >= 33 && body <= 60 && tokenMayStart(text, p - id)) found(p - id, p + 3 + body);
+    const s = p - id;
+    // "bot<id>:AA…" as written in Bot API URLs ("api.telegram.org/bot123…:AA…").
+    const mayStart = tokenMayStart(text, s) || (text.startsWith("bot", s - 3) && tokenMayStart(text, s - 3));
+    if (id >= 8 && id <= 10 && body >= 33 && body <= 60 && mayStart) found(s, p + 3 + body);
   });
   // Microsoft Entra client secret: three characters, a digit, "Q~", then 31–34 more.
   pivot(text, "Q~", (p) => {
