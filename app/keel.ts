@@ -113,7 +113,12 @@ export function createAgentDeps(
 
 export function guardOptionsOf(config: KeelConfig): GuardOptions {
   const { toolOutput, redaction, hashKey, blockScore } = config.guards;
-  return { toolOutput, redaction, blockScore, ...(hashKey ? { hashKey } : {}) };
+  return {
+    toolOutput,
+    redaction,
+    ...(blockScore === undefined ? {} : { blockScore }),
+    ...(hashKey ? { hashKey } : {}),
+  };
 }
 
 /** The limits table lives in the app database, which opens on first use. */

@@ -99,7 +99,7 @@ export function plainPostgresSaver(pool: pg.Pool): PostgresSaver {
 
 /**
  * A PostgresSaver whose payloads are encrypted. Checkpoint metadata stays plain JSONB: the saver
- * parses it as JSON and filters on it (it holds the run's ids, role and caller metadata, not
+ * parses it as JSON and filters on it (it holds the step, source, parents and thread id, not
  * messages), so it goes through the plain serializer.
  */
 export class EncryptedPostgresSaver extends PostgresSaver {

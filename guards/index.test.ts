@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createGuards, inputAction } from "./index.js";
+import { loadConfig } from "../runtime/config.js";
+import { createGuards, GuardOptionsSchema, inputAction } from "./index.js";
 
 describe("inputAction", () => {
   const verdict = (score: number, reasons: string[]) => ({ label: "injection" as const, score, reasons });
@@ -16,6 +17,14 @@ describe("inputAction", () => {
   it("a model-only detection is flagged below the block score and blocked at it", () => {
     expect(inputAction(verdict(0.51, ["model:0.51"]), 0.8)).toBe("flag");
     expect(inputAction(verdict(0.8, ["model:0.8"]), 0.8)).toBe("block");
+  });
+
+  it("by default (no block score) the model alone never refuses, however high its score", () => {
+    expect(inputAction(verdict(0.999, ["model:0.999"]), undefined)).toBe("flag");
+    expect(inputAction(verdict(0.5, ["rule:ignore-previous", "model:0.4"]), undefined)).toBe("block");
+    expect(GuardOptionsSchema.parse({}).blockScore).toBeUndefined();
+    expect(loadConfig({}).guards.blockScore).toBeUndefined();
+    expect(loadConfig({ GUARD_BLOCK_SCORE: "0.8" }).guards.blockScore).toBe(0.8);
   });
 });
 

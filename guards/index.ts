@@ -11,10 +11,12 @@ export const GuardOptionsSchema = z.object({
   /** Key for the `hash` strategy, so hashes are stable within a deployment and not guessable. */
   hashKey: z.string().min(1).optional(),
   /**
-   * User input is refused when a rule or hidden-content signal fired, or the score reaches this;
-   * a detection resting on the statistical model alone below it is flagged and answered.
+   * User input is refused when a rule or hidden-content signal fired. A detection resting on the
+   * statistical model alone is flagged and answered, unless its score reaches this (unset: never
+   * refused on the model's word). Held-out sources showed why: benign persona prompts score high
+   * on a model that learnt persona wording from role-play jailbreaks (70% refused at 0.8).
    */
-  blockScore: z.number().min(0).max(1).default(0.8),
+  blockScore: z.number().min(0).max(1).optional(),
 });
 export type GuardOptions = z.input<typeof GuardOptionsSchema>;
 
@@ -26,13 +28,13 @@ export interface InputCheck {
 }
 
 /**
- * Refusing a user is costly, so a refusal needs more than a borderline statistical score: a rule
- * or hidden-content signal, or a score at `blockScore`. Pure, for unit tests.
+ * Refusing a user is costly, so a refusal needs more than a statistical score: a rule or
+ * hidden-content signal, or a score at `blockScore` when one is set. Pure, for unit tests.
  */
-export function inputAction(verdict: InjectionVerdict, blockScore: number): InputCheck["action"] {
+export function inputAction(verdict: InjectionVerdict, blockScore: number | undefined): InputCheck["action"] {
   if (verdict.label !== "injection") return "allow";
   const onlyModel = verdict.reasons.every((r) => r.startsWith("model:"));
-  return !onlyModel || verdict.score >= blockScore ? "block" : "flag";
+  return !onlyModel || (blockScore !== undefined && verdict.score >= blockScore) ? "block" : "flag";
 }
 
 /** The guards as the graph uses them: one object, injected, no globals. */

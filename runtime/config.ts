@@ -94,7 +94,10 @@ export const EnvSchema = z.object({
   GUARD_REDACTION: z.enum(["redact", "mask", "hash"]).default("redact"),
   GUARD_HASH_KEY: optionalString,
   /** User input is refused on rule evidence, or on a model-only score at least this high (else flagged). */
-  GUARD_BLOCK_SCORE: num(0.8, 0, 1),
+  GUARD_BLOCK_SCORE: z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : Number(v)),
+    z.number().min(0).max(1).optional(),
+  ),
   /** A cheap model as a second opinion on text the local guards let through. */
   GUARD_LLM_CLASSIFIER: bool(false),
   GUARD_LLM_MODEL: optionalString,
@@ -216,7 +219,8 @@ export interface KeelConfig {
     toolOutput: "flag" | "quarantine";
     redaction: "redact" | "mask" | "hash";
     hashKey: string | undefined;
-    blockScore: number;
+    /** Unset: a detection on the model's score alone is flagged, never refused. */
+    blockScore: number | undefined;
     llmClassifier: { enabled: boolean; model: string | undefined; failMode: "closed" | "open" };
   };
   identity: { userId: string; role: "viewer" | "member" | "admin" };

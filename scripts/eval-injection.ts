@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       procedure:
         "per group: train by the guard:train procedure (testFraction 0) on the other groups, thresholds from their validation folds; score the group through detectInjection + inputAction",
       training: { ...DEFAULT_TRAINING, testFraction: 0 },
-      blockScore: DEFAULT_BLOCK_SCORE,
+      blockScore: DEFAULT_BLOCK_SCORE ?? "unset: a detection on the model score alone is flagged, never refused",
       definitions: {
         recall: "injections flagged or refused / injections",
         flagRate: "benign rows flagged or refused / benign rows (false-positive rate)",

@@ -452,7 +452,7 @@ export class RunExecutor {
         configurable: continuing ? {} : (kwargs.config.configurable ?? {}),
       },
       context: runContext(run.owner_id, kwargs),
-      // `run_id` here is the id step logs and checkpoints carry: this server's, not the engine's own.
+      // `run_id` here is the id step logs carry: this server's, not the engine's own.
       metadata: {
         ...run.metadata,
         run_id: run.run_id,

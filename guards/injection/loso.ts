@@ -88,7 +88,7 @@ export function scoreRows(
   model: InjectionModel,
   thresholds: Record<TextSurface, number>,
   group: (row: InjectionRow) => string,
-  blockScore: number = DEFAULT_BLOCK_SCORE,
+  blockScore: number | undefined = DEFAULT_BLOCK_SCORE,
 ): Prediction[] {
   return rows.map((row) => {
     const surface = surfaceOf(row);
@@ -132,7 +132,7 @@ export function runFold(
   heldOut: string,
   options: TrainingOptions,
   groupOf: GroupOf = bySourceFamily,
-  blockScore: number = DEFAULT_BLOCK_SCORE,
+  blockScore: number | undefined = DEFAULT_BLOCK_SCORE,
 ): FoldResult {
   const { train, test } = splitOut(rows, heldOut, groupOf);
   if (test.length === 0) throw new Error(`no rows in group ${heldOut}`);
@@ -297,16 +297,20 @@ export function targets(summary: Summary): Target[] {
 /**
  * The same predictions at other thresholds (a diagnostic: is a miss a ranking or a threshold
  * failure?). Reproduces the detector and `inputAction`: flagged at or above the surface's
- * threshold; user input refused when flagged with a rule signal or a score at `blockScore`.
+ * threshold; user input refused when flagged with a rule signal, or a score at `blockScore` if set.
  */
 export function rethreshold(
   predictions: readonly Prediction[],
   thresholds: Record<TextSurface, number>,
-  blockScore: number = DEFAULT_BLOCK_SCORE,
+  blockScore: number | undefined = DEFAULT_BLOCK_SCORE,
 ): Prediction[] {
   return predictions.map((p) => {
     const flagged = p.score >= thresholds[p.surface];
-    return { ...p, flagged, refused: p.surface === "user" && flagged && (p.ruleHit || p.score >= blockScore) };
+    return {
+      ...p,
+      flagged,
+      refused: p.surface === "user" && flagged && (p.ruleHit || (blockScore !== undefined && p.score >= blockScore)),
+    };
   });
 }
 
