@@ -7,14 +7,15 @@
 // beside its LOSO table.
 // Usage: tsx scripts/cv-injection.ts [--data path] [--folds k] [--seed n] [--out path] [--workers n]
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { foldGroups, markdownTable, runFold, summarizeByFamily, type FoldResult } from "../guards/injection/loso.js";
 import { DEFAULT_TRAINING, parseRows, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
+import { runInWorkers, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
 interface FoldTask {
@@ -33,30 +34,6 @@ if (!isMainThread) {
     console.error(error);
     process.exitCode = 1;
   });
-}
-
-/** One worker thread per fold, `workers` at a time (tsx registered in each). */
-async function runFolds(tasks: FoldTask[], workers: number): Promise<FoldResult[]> {
-  const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const queue = [...tasks];
-  const results: FoldResult[] = [];
-  const lane = async (): Promise<void> => {
-    for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      const heldOut = task.heldOut;
-      const result = await new Promise<FoldResult>((done, fail) => {
-        const worker = new Worker(boot, { eval: true, workerData: task });
-        worker.once("message", (m: FoldResult) => done(m));
-        worker.once("error", fail);
-        worker.once("exit", (code) => code !== 0 && fail(new Error(`${heldOut}: worker exited with ${code}`)));
-      });
-      console.error(
-        `${heldOut}/${task.k}: thresholds user ${result.thresholds.user}, untrusted ${result.thresholds.untrusted}`,
-      );
-      results.push(result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, lane));
-  return results;
 }
 
 async function main(): Promise<void> {
@@ -84,7 +61,11 @@ async function main(): Promise<void> {
     seed,
     k,
   }));
-  const folds = await runFolds(tasks, Number(values.workers));
+  const folds = await runInWorkers<FoldTask, FoldResult>(import.meta.url, tasks, Number(values.workers), (task, r) =>
+    console.error(
+      `${task.heldOut}/${task.k}: thresholds user ${r.thresholds.user}, untrusted ${r.thresholds.untrusted}`,
+    ),
+  );
   const predictions = folds.flatMap((f) => f.predictions);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const results = predictions.map((p) => {
@@ -101,28 +82,15 @@ async function main(): Promise<void> {
     `\nPer source family, flag and refusal as the agent acts on them:\n\n${markdownTable(byFamily, "source family")}\n`,
   );
   const outPath = resolve(root, values.out);
-  mkdirSync(dirname(outPath), { recursive: true });
-  const round4 = (_k: string, v: unknown): unknown => (typeof v === "number" ? Number(v.toFixed(4)) : v);
-  let text = `${JSON.stringify(
-    {
-      what: `${k}-fold cross-validation of the guard:train procedure, stratified by source (in-distribution; scripts/cv-injection.ts)`,
-      data: relative(root, dataPath),
-      dataSha256: createHash("sha256").update(bytes).digest("hex"),
-      folds: k,
-      seed,
-      thresholds: Object.fromEntries(folds.map((f) => [f.group, f.thresholds])),
-      byFamily,
-    },
-    round4,
-    2,
-  )}\n`;
-  try {
-    const prettier = await import("prettier");
-    text = await prettier.format(text, { ...(await prettier.resolveConfig(outPath)), filepath: outPath });
-  } catch {
-    // prettier is a dev dependency; without it the JSON is still valid.
-  }
-  writeFileSync(outPath, text);
+  await writeResultsJson(outPath, {
+    what: `${k}-fold cross-validation of the guard:train procedure, stratified by source (in-distribution; scripts/cv-injection.ts)`,
+    data: relative(root, dataPath),
+    dataSha256: createHash("sha256").update(bytes).digest("hex"),
+    folds: k,
+    seed,
+    thresholds: Object.fromEntries(folds.map((f) => [f.group, f.thresholds])),
+    byFamily,
+  });
   console.log(`CV results -> ${relative(root, outPath)}`);
   console.log(`took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   process.exitCode = pass ? 0 : 1;

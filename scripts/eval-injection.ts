@@ -10,12 +10,12 @@
 // Usage: tsx scripts/eval-injection.ts [--data path] [--weights path] [--out path] [--cv path] [--workers n]
 //        [--predictions path (per-row LOSO predictions)] [--no-loso]
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { detectInjection } from "../guards/injection/detect.js";
 import {
   comparisonTable,
@@ -42,6 +42,7 @@ import {
   type InjectionRow,
   type TrainingOptions,
 } from "../guards/injection/training.js";
+import { runInWorkers, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
 interface FoldTask {
@@ -59,50 +60,6 @@ if (!isMainThread) {
     console.error(error);
     process.exitCode = 1;
   });
-}
-
-/** Runs folds in worker threads (the training is CPU-bound and single-threaded), largest first. */
-async function runFolds(tasks: FoldTask[], workers: number): Promise<FoldResult[]> {
-  // tsx does not carry into workers by itself: each worker registers it, then loads this file.
-  const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  // Smallest held-out group first: its training set, and so its run, is the longest.
-  const size = (t: FoldTask): number => t.rows.filter((r) => sourceGroup(r.source) === t.heldOut).length;
-  const queue = [...tasks].sort((a, b) => size(a) - size(b));
-  const results: FoldResult[] = [];
-  const lane = async (): Promise<void> => {
-    for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      const started = performance.now();
-      const heldOut = task.heldOut;
-      const result = await new Promise<FoldResult>((done, fail) => {
-        const worker = new Worker(boot, { eval: true, workerData: task });
-        worker.once("message", (m: FoldResult) => done(m));
-        worker.once("error", fail);
-        worker.once("exit", (code) => code !== 0 && fail(new Error(`fold ${heldOut}: worker exited with ${code}`)));
-      });
-      console.error(
-        `  held out ${heldOut.padEnd(26)} trained on ${result.trainRows} rows in ${((performance.now() - started) / 1000).toFixed(0)} s; thresholds user ${result.thresholds.user}, untrusted ${result.thresholds.untrusted}`,
-      );
-      results.push(result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, lane));
-  return results;
-}
-
-const round4 = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" ? Number(v.toFixed(4)) : v)));
-
-/** JSON as the repository's prettier would write it, so `npm run lint` passes on the results. */
-async function writeJson(path: string, value: unknown): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  let text = `${JSON.stringify(round4(value), null, 2)}\n`;
-  try {
-    const prettier = await import("prettier");
-    text = await prettier.format(text, { ...(await prettier.resolveConfig(path)), filepath: path });
-  } catch {
-    // prettier is a dev dependency; without it the JSON is still valid.
-  }
-  writeFileSync(path, text);
 }
 
 async function main(): Promise<void> {
@@ -145,9 +102,19 @@ async function main(): Promise<void> {
         ...new Set(rows.filter((r) => sourceGroup(r.source) === "garak").map((r) => r.source)),
       ].join(" + ")}); each group scored by a model and thresholds trained by the guard:train procedure on the others.`,
     );
-    const folds = await runFolds(
-      groups.map((heldOut) => ({ rows, heldOut, options: DEFAULT_TRAINING })),
+    // Smallest held-out group first: its training set, and so its run, is the longest.
+    const size = (heldOut: string) => rows.filter((r) => sourceGroup(r.source) === heldOut).length;
+    const tasks: FoldTask[] = [...groups]
+      .sort((a, b) => size(a) - size(b))
+      .map((heldOut) => ({ rows, heldOut, options: DEFAULT_TRAINING }));
+    const folds = await runInWorkers<FoldTask, FoldResult>(
+      import.meta.url,
+      tasks,
       Number(values.workers),
+      (task, r, ms) =>
+        console.error(
+          `  held out ${task.heldOut.padEnd(26)} trained on ${r.trainRows} rows in ${(ms / 1000).toFixed(0)} s; thresholds user ${r.thresholds.user}, untrusted ${r.thresholds.untrusted}`,
+        ),
     );
     const loso = summarize(folds);
     const cvPath = resolve(root, values.cv);
@@ -188,7 +155,7 @@ async function main(): Promise<void> {
     );
     if (values.predictions !== undefined) {
       const path = resolve(root, values.predictions);
-      await writeJson(
+      await writeResultsJson(
         path,
         folds.flatMap((f) => f.predictions),
       );
@@ -199,7 +166,7 @@ async function main(): Promise<void> {
       `\nLOSO targets (groups under ${MIN_GROUP_ROWS} rows excluded): ${checks.map((c) => `${c.ok ? "PASS" : "FAIL"} ${c.name}`).join("; ")}`,
     );
     const outPath = resolve(root, values.out);
-    await writeJson(outPath, {
+    await writeResultsJson(outPath, {
       what: "Leave-one-source-out evaluation of the prompt-injection guard (scripts/eval-injection.ts)",
       data: relative(root, dataPath),
       dataSha256,

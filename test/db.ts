@@ -41,3 +41,22 @@ export async function createScratchDatabase(prefix = "keel_scratch"): Promise<{ 
     },
   };
 }
+
+/** Every byte the checkpointer stored for a thread, as text: to check what is (not) at rest. */
+export async function storedCheckpointBytes(threadId: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
+  try {
+    const parts: string[] = [];
+    for (const table of ["checkpoints", "checkpoint_blobs", "checkpoint_writes"]) {
+      const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE thread_id = $1`, [
+        threadId,
+      ]);
+      for (const row of rows) {
+        for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v.toString("latin1") : JSON.stringify(v));
+      }
+    }
+    return parts.join("\n");
+  } finally {
+    await pool.end();
+  }
+}

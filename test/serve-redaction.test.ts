@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storedCheckpointBytes } from "./db.js";
 import { callTool, say, startFakeOpenAI, type FakeOpenAI, type Responder } from "../fake-openai/index.js";
 import { randomish, token } from "../guards/pii/fake-secrets.js";
 import { call, startServe, type ServeProcess } from "./serve-process.js";
@@ -130,25 +130,6 @@ describe("npm run serve: secrets never reach clients", () => {
 describe("CHECKPOINT_ENCRYPTION_KEY", () => {
   const key = randomish(64, 27, "0123456789abcdef");
 
-  /** Every byte the checkpointer stored for a thread, as text. */
-  async function storedBytes(threadId: string): Promise<string> {
-    const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
-    try {
-      const parts: string[] = [];
-      for (const table of ["checkpoints", "checkpoint_blobs", "checkpoint_writes"]) {
-        const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE thread_id = $1`, [
-          threadId,
-        ]);
-        for (const row of rows) {
-          for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v.toString("latin1") : JSON.stringify(v));
-        }
-      }
-      return parts.join("\n");
-    } finally {
-      await pool.end();
-    }
-  }
-
   let first: ServeProcess;
   let encryptedThread = "";
   beforeAll(async () => {
@@ -160,7 +141,7 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
     const plain = serves[0]!.client();
     const plainThread = await plain.threads.create();
     await plain.runs.wait(plainThread.thread_id, "agent", ask);
-    expect(await storedBytes(plainThread.thread_id)).toContain(IN_TOOL);
+    expect(await storedCheckpointBytes(plainThread.thread_id)).toContain(IN_TOOL);
 
     const client = first.client();
     const thread = await client.threads.create();
@@ -170,7 +151,7 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
       input: { messages: [{ role: "user", content: "send a note to dora@example.com about it" }] },
     });
     expect((await client.threads.get(thread.thread_id)).status).toBe("interrupted");
-    const stored = await storedBytes(thread.thread_id);
+    const stored = await storedCheckpointBytes(thread.thread_id);
     expect(stored.length).toBeGreaterThan(1000);
     for (const secret of [IN_TOOL, ECHOED, SPLIT]) expect(stored).not.toContain(secret);
     // Killed, not drained: the next process has only the database (and the key) to go on.
@@ -185,7 +166,7 @@ describe("CHECKPOINT_ENCRYPTION_KEY", () => {
     // The outbox_send result, as stored (the untrusted-data wrapping is only in model requests).
     expect(sent.at(-1)).toMatch(/^\{"ok":true,"data":\{"id":\d+,"to":/);
     expect((await second.client().threads.get(thread.thread_id)).status).toBe("idle");
-    for (const secret of SECRETS) expect(await storedBytes(thread.thread_id)).not.toContain(secret);
+    for (const secret of SECRETS) expect(await storedCheckpointBytes(thread.thread_id)).not.toContain(secret);
   }, 60_000);
 
   it("a server without the key still answers the owner's search, listing that thread without values", async () => {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "@langchain/langgraph-sdk";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { storedCheckpointBytes } from "./db.js";
 import { outboxOf } from "./sdk-flow.js";
 import { call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
 
@@ -51,25 +52,6 @@ async function readUntil(body: ReadableStream<Uint8Array>, until: (events: SseEv
     await reader.cancel().catch(() => undefined);
   }
   return events;
-}
-
-/** Every byte the checkpointer stored for a thread, as text. */
-async function storedBytes(threadId: string): Promise<string> {
-  const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 1 });
-  try {
-    const parts: string[] = [];
-    for (const table of ["checkpoints", "checkpoint_blobs", "checkpoint_writes"]) {
-      const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE thread_id = $1`, [
-        threadId,
-      ]);
-      for (const row of rows) {
-        for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v.toString("latin1") : JSON.stringify(v));
-      }
-    }
-    return parts.join("\n");
-  } finally {
-    await pool.end();
-  }
 }
 
 const ends = (events: SseEvent[]) => events.filter((e) => e.event === "run_done").length;
@@ -147,8 +129,8 @@ describe("POST /threads/{id}/copy", () => {
       const copy = await client.threads.copy(source);
       expect(copy.status).toBe("interrupted");
       // The stored bytes of either thread hold no plaintext of the conversation.
-      expect(await storedBytes(source)).not.toContain("ivy@example.com");
-      const stored = await storedBytes(copy.thread_id);
+      expect(await storedCheckpointBytes(source)).not.toContain("ivy@example.com");
+      const stored = await storedCheckpointBytes(copy.thread_id);
       expect(stored.length).toBeGreaterThan(1000);
       expect(stored).not.toContain("ivy@example.com");
       await client.runs.wait(copy.thread_id, "agent", { command: { resume: { decisions: [{ type: "approve" }] } } });
