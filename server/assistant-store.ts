@@ -42,19 +42,6 @@ export interface AssistantFields {
   metadata: Record<string, unknown>;
 }
 
-const toAssistant = (row: AssistantRow): Assistant => ({
-  assistant_id: row.assistant_id,
-  graph_id: row.graph_id,
-  name: row.name,
-  description: row.description,
-  config: row.config,
-  context: row.context,
-  metadata: row.metadata,
-  version: row.version,
-  created_at: row.created_at.toISOString(),
-  updated_at: row.updated_at.toISOString(),
-});
-
 const toVersion = (row: VersionRow): AssistantVersion => ({
   assistant_id: row.assistant_id,
   graph_id: row.graph_id,
@@ -66,6 +53,8 @@ const toVersion = (row: VersionRow): AssistantVersion => ({
   version: row.version,
   created_at: row.created_at.toISOString(),
 });
+
+const toAssistant = (row: AssistantRow): Assistant => ({ ...toVersion(row), updated_at: row.updated_at.toISOString() });
 
 async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

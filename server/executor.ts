@@ -16,7 +16,6 @@ import {
   activeRuns,
   insertRun,
   isCancelRequested,
-  mergeThreadMetadata,
   runOfThread,
   setThreadStatus,
   updateRun,
@@ -220,10 +219,9 @@ export class RunExecutor {
         metadata: request.metadata,
         start_checkpoint_id: await this.latestCheckpointId(request.threadId),
       });
-      await setThreadStatus(this.deps.pool, request.threadId, "busy");
       // As LangGraph's API does: the thread names its latest run's graph and assistant (by id), which
       // agent-chat-ui lists threads by (metadata.graph_id, or assistant_id when given a UUID).
-      await mergeThreadMetadata(this.deps.pool, request.threadId, {
+      await setThreadStatus(this.deps.pool, request.threadId, "busy", {
         graph_id: this.deps.graphId,
         assistant_id: request.assistantId,
       });

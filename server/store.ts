@@ -70,8 +70,17 @@ export async function mergeThreadMetadata(
   return rows[0];
 }
 
-export async function setThreadStatus(db: Db, threadId: string, status: ThreadStatus): Promise<void> {
-  await db.query(`UPDATE keel_threads SET status = $2, updated_at = now() WHERE thread_id = $1`, [threadId, status]);
+/** Sets the thread's status, merging `metadata` into its metadata in the same write when given. */
+export async function setThreadStatus(
+  db: Db,
+  threadId: string,
+  status: ThreadStatus,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  await db.query(
+    `UPDATE keel_threads SET status = $2, metadata = metadata || $3, updated_at = now() WHERE thread_id = $1`,
+    [threadId, status, metadata],
+  );
 }
 
 export async function deleteThreadRow(db: Db, threadId: string, ownerId: string): Promise<boolean> {

@@ -137,6 +137,20 @@ const headCheckpoint = (history: HistoryState[]) => {
 };
 /** agent-chat-ui's submit (handleSubmit): modes ["values"] + tracked + onCustomEvent's. */
 const SUBMIT_MODES = ["values", "messages-tuple", "custom"];
+/** The rest of every submit body useStream sends (beside input and checkpoint). */
+const SUBMIT = {
+  stream_mode: SUBMIT_MODES,
+  stream_subgraphs: true,
+  stream_resumable: true,
+  assistant_id: "agent",
+  on_disconnect: "continue",
+};
+/** getMessagesMetadata: the parent checkpoint of the oldest state holding the message, without thread_id. */
+const parentCheckpointOf = (states: HistoryState[], messageId: string | undefined) => {
+  const firstSeen = states.findLast((s) => s.values.messages.some((m) => m.id === messageId))!;
+  const { thread_id: _dropped, ...parent } = firstSeen.parent_checkpoint!;
+  return parent;
+};
 /** A resume (submit({}, {command})): no streamMode of its own, so tracked + custom. */
 const RESUME_MODES = ["messages-tuple", "values", "custom"];
 
@@ -157,11 +171,7 @@ async function firstMessage(text: string): Promise<{ threadId: string; events: S
   const res = await sdk(`/threads/${threadId}/runs/stream`, {
     json: {
       input: { messages: [message] },
-      stream_mode: SUBMIT_MODES,
-      stream_subgraphs: true,
-      stream_resumable: true,
-      assistant_id: "agent",
-      on_disconnect: "continue",
+      ...SUBMIT,
     },
   });
   const runId = runIdOf(res, threadId);
@@ -217,12 +227,8 @@ describe("agent-chat-ui: page load, chat, thread list, reopen", () => {
     const second = await sdk(`/threads/${threadId}/runs/stream`, {
       json: {
         input: { messages: [human("what is 2+3?")] },
-        stream_mode: SUBMIT_MODES,
-        stream_subgraphs: true,
-        stream_resumable: true,
-        assistant_id: "agent",
+        ...SUBMIT,
         checkpoint: headCheckpoint(states),
-        on_disconnect: "continue",
       },
     });
     const secondEvents = await sse(second);
@@ -238,11 +244,7 @@ describe("agent-chat-ui: page load, chat, thread list, reopen", () => {
     const { thread_id: threadId } = (await created.json()) as { thread_id: string };
     const res = await proxied(`/threads/${threadId}/runs/stream`, {
       input: { messages: [human("what is 6*7?")] },
-      stream_mode: SUBMIT_MODES,
-      stream_subgraphs: true,
-      stream_resumable: true,
-      assistant_id: "agent",
-      on_disconnect: "continue",
+      ...SUBMIT,
     });
     const events = await sse(res);
     expect(String(lastValues(events).messages.at(-1)?.content)).toContain("42");
@@ -256,17 +258,12 @@ describe("agent-chat-ui: page load, chat, thread list, reopen", () => {
     const { threadId } = await firstMessage("what is 9*9?");
     const states = await history(threadId);
     const answer = states[0]!.values.messages.at(-1)!;
-    // getMessagesMetadata: the oldest state holding the message; regenerate sends its parent checkpoint.
-    const firstSeen = states.findLast((s) => s.values.messages.some((m) => m.id === answer.id))!;
-    const { thread_id: _dropped, ...parent } = firstSeen.parent_checkpoint!;
+    // Regenerate sends the parent checkpoint of the oldest state holding the answer.
+    const parent = parentCheckpointOf(states, answer.id);
     const res = await sdk(`/threads/${threadId}/runs/stream`, {
       json: {
-        stream_mode: SUBMIT_MODES,
-        stream_subgraphs: true,
-        stream_resumable: true,
-        assistant_id: "agent",
+        ...SUBMIT,
         checkpoint: parent,
-        on_disconnect: "continue",
       },
     });
     const events = await sse(res);
@@ -290,18 +287,13 @@ describe("agent-chat-ui: editing a sent message", () => {
     const { threadId } = await firstMessage("what is 9*9?");
     const states = await history(threadId);
     const sent = states[0]!.values.messages[0]!;
-    const firstSeen = states.findLast((st) => st.values.messages.some((m) => m.id === sent.id))!;
-    const { thread_id: _dropped, ...parent } = firstSeen.parent_checkpoint!;
+    const parent = parentCheckpointOf(states, sent.id);
     // handleSubmitEdit: a new human message without an id, from that checkpoint.
     const res = await sdk(`/threads/${threadId}/runs/stream`, {
       json: {
         input: { messages: [{ type: "human", content: "what is 9*8?" }] },
-        stream_mode: SUBMIT_MODES,
-        stream_subgraphs: true,
-        stream_resumable: true,
-        assistant_id: "agent",
+        ...SUBMIT,
         checkpoint: parent,
-        on_disconnect: "continue",
       },
     });
     const events = await sse(res);
