@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "@langchain/langgraph-sdk";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { readSse } from "../server/sse.js";
 import { storedCheckpointBytes } from "./db.js";
 import { outboxOf } from "./sdk-flow.js";
 import { call, KEYS, startServe, type ServeProcess } from "./serve-process.js";
@@ -31,25 +32,10 @@ const ask = (client: Client, threadId: string, content: string) =>
 /** Reads SSE events from a response body until `until` says stop (or the body ends). */
 async function readUntil(body: ReadableStream<Uint8Array>, until: (events: SseEvent[]) => boolean) {
   const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const reader = body.getReader();
-  try {
-    while (!until(events)) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf("\n\n")) !== -1) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = [...block.matchAll(/^data: (.*)$/gm)].map((m) => m[1]).join("\n");
-        if (event) events.push({ event, data: JSON.parse(data) as unknown });
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  // Leaving the loop early cancels the body.
+  for await (const { event, data } of readSse(body)) {
+    events.push({ event, data: JSON.parse(data) as unknown });
+    if (until(events)) break;
   }
   return events;
 }
@@ -252,6 +238,31 @@ describe("GET /threads/{id}/stream", () => {
     expect(events.filter((e) => e.event === "values").length).toBeGreaterThan(1);
     expect(events.at(-1)).toEqual({ event: "run_done", data: { run_id: run.run_id, status: "success" } });
   }, 20_000);
+
+  it("reports a run that another replica executes when it ends, with its final values", async () => {
+    const other = await startServe();
+    try {
+      const { thread_id: threadId } = await serve.client().threads.create();
+      const joined = await call(serve, `/threads/${threadId}/stream`);
+      const reading = readUntil(joined.body!, (e) => ends(e) >= 1);
+      // Give the stream a moment to be listening before the run starts elsewhere.
+      await sleep(300);
+      const run = await other.client().runs.create(threadId, "agent", {
+        input: { messages: [{ role: "user", content: "what is 7*6?" }] },
+      });
+      await other.client().runs.join(threadId, run.run_id);
+      const events = await reading;
+      expect(events[0]).toEqual({
+        event: "metadata",
+        data: expect.objectContaining({ run_id: run.run_id }) as unknown,
+      });
+      const values = events.findLast((e) => e.event === "values")?.data as Values;
+      expect(String(values.messages.at(-1)?.content)).toContain("42");
+      expect(events.at(-1)).toEqual({ event: "run_done", data: { run_id: run.run_id, status: "success" } });
+    } finally {
+      await other.stop();
+    }
+  }, 40_000);
 
   it("is 404 for an unknown, malformed or foreign thread and 422 for an unknown stream mode", async () => {
     const { thread_id: threadId } = await serve.client().threads.create();

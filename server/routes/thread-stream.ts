@@ -4,7 +4,7 @@ import { ApiError } from "../errors.js";
 import type { Execution } from "../executor.js";
 import { parseBody, type Env } from "../http.js";
 import { formatSse, type SseEvent } from "../sse.js";
-import { ACTIVE_RUN_STATUSES, activeRunOfThread, runOfThread, type RunRow } from "../store.js";
+import { ACTIVE_RUN_STATUSES, listRuns, runOfThread, type RunRow } from "../store.js";
 import type { RouteDeps } from "./context.js";
 import { requireThread, stateOf } from "./threads.js";
 
@@ -165,6 +165,9 @@ export function threadStreamRoutes(app: Hono<Env>, deps: RouteDeps): void {
 
         // Watched first, so a run starting while the active one is looked up is not missed.
         cleanups.add(deps.executor.watch(threadId, follow));
+        // Runs that had ended before the client joined are not sent; any other run is, even one
+        // another replica started and finished between two looks.
+        let before: Set<string> | undefined;
         const look = async () => {
           if (closed) return;
           if (deps.executor.isDraining) {
@@ -172,14 +175,20 @@ export function threadStreamRoutes(app: Hono<Env>, deps: RouteDeps): void {
             close();
             return;
           }
-          const active = await activeRunOfThread(deps.pool, threadId).catch(() => undefined);
-          if (!active || seen.has(active.run_id)) return;
-          const local = deps.executor.local(active.run_id);
-          if (local) follow(local);
-          else report(active);
+          const recent = await listRuns(deps.pool, threadId, { limit: 10, offset: 0 }).catch(() => undefined);
+          if (!recent) return;
+          before ??= new Set(recent.filter((r) => !ACTIVE_RUN_STATUSES.includes(r.status)).map((r) => r.run_id));
+          for (const run of recent.reverse()) {
+            if (before.has(run.run_id) || seen.has(run.run_id)) continue;
+            const local = deps.executor.local(run.run_id);
+            if (local) follow(local);
+            else report(run);
+          }
         };
         void look();
-        const poll = setInterval(() => void look(), Math.max(deps.pollMs, 250));
+        // Runs of this process arrive through `watch` at once; the poll only finds runs started on
+        // another replica (reported when they end), so an idle stream asks the database once a second.
+        const poll = setInterval(() => void look(), Math.max(deps.pollMs, 1_000));
         const keepAlive = setInterval(() => send(": keep-alive\n\n"), KEEP_ALIVE_MS);
         cleanups.add(() => {
           clearInterval(poll);
