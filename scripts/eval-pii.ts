@@ -1,5 +1,6 @@
 // Span-level precision and recall of the PII/secret guard on the labelled data
-// (`tsx scripts/eval-pii.ts [--data path] [--errors N] [--json] [--split all|tune|holdout]`; also run by `npm run guard:eval`).
+// (`tsx scripts/eval-pii.ts [--data path[,path…]] [--secrets path[,path…]|none] [--errors N] [--json]
+// [--split all|tune|holdout]`; also run by `npm run guard:eval`).
 //
 // Matching rule: a detection and a labelled span match when they have the same type and their
 // intersection covers at least half of the longer of the two (so neither a sliver nor a span
@@ -8,7 +9,13 @@
 // credential, or the same value under two rule names) form one item, found when any member
 // matches. A detection whose type is outside the row's `scope` is unlabelled, not a false
 // positive; rows whose spans are null (not labelled) are skipped.
-import { readFileSync } from "node:fs";
+//
+// After the span table, a row-level SECRET table: for every source with SECRET in scope, among the
+// `--data` rows and the rows of the `--secrets` files (default: every data/guards/secrets/*.jsonl;
+// `none` for no extra files), a row is positive when it holds a SECRET label (or, for row-labelled
+// sources whose spans are null, `contains_pii`), and predicted positive when
+// `findPii(text, { types: ["SECRET"] })` finds anything.
+import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findPii } from "../guards/pii/index.js";
@@ -27,6 +34,14 @@ interface Row {
   spans: Gold[] | null;
   scope: string[];
   contains_pii: boolean;
+  types?: string[];
+}
+
+interface RowTally {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
 }
 
 interface Tally {
@@ -46,8 +61,24 @@ function parseArgs(argv: string[]) {
     const i = argv.indexOf(flag);
     return i === -1 ? undefined : argv[i + 1];
   };
+  const list = (v: string) =>
+    v
+      .split(",")
+      .filter((x) => x.trim() !== "")
+      .map((x) => resolve(x));
+  const secretsDir = resolve(repoRoot, "data/guards/secrets");
+  const secrets = get("--secrets");
   return {
-    data: resolve(get("--data") ?? resolve(repoRoot, "../shared/data/pii-dev.jsonl")),
+    data: list(get("--data") ?? resolve(repoRoot, "../shared/data/pii-dev.jsonl")),
+    secrets:
+      secrets === "none"
+        ? []
+        : secrets !== undefined
+          ? list(secrets)
+          : readdirSync(secretsDir)
+              .filter((f) => f.endsWith(".jsonl"))
+              .sort()
+              .map((f) => resolve(secretsDir, f)),
     errors: Number(get("--errors") ?? 0),
     json: argv.includes("--json"),
     split: parseSplit(get("--split")),
@@ -107,12 +138,36 @@ const emptyTally = (): Tally => ({
   unlabelled: 0,
 });
 
-function main(): void {
-  const args = parseArgs(process.argv.slice(2));
-  const rows = readFileSync(args.data, "utf8")
+const readRows = (file: string): Row[] =>
+  readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Row);
+
+/** Whether a row is labelled as holding a secret (span labels, else the row label). */
+const rowHasSecret = (row: Row): boolean =>
+  row.spans ? row.spans.some((g) => g.type === "SECRET") : row.contains_pii && (row.types ?? []).includes("SECRET");
+
+/** Row-level SECRET confusion counts per source, over rows with SECRET in scope. */
+function rowLevel(rows: Row[], split: Split): Map<string, RowTally> {
+  const out = new Map<string, RowTally>();
+  for (const row of rows) {
+    if (!row.scope.includes("SECRET")) continue;
+    if (split !== "all" && isHoldout(row.id) !== (split === "holdout")) continue;
+    const t = out.get(row.source) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
+    const said = findPii(row.text, { types: ["SECRET"] }).length > 0;
+    if (rowHasSecret(row)) t[said ? "tp" : "fn"]++;
+    else t[said ? "fp" : "tn"]++;
+    out.set(row.source, t);
+  }
+  return out;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const rows = args.data.flatMap(readRows);
+  const extra = args.secrets.filter((f) => !args.data.includes(f)).flatMap(readRows);
+  const rowTallies = rowLevel([...rows, ...extra], args.split);
 
   const tallies = new Map<string, Tally>(); // key: `${source}\t${type}`
   const tally = (source: string, type: string) => {
@@ -191,7 +246,10 @@ function main(): void {
 
   if (args.json) {
     const out = [...tallies].map(([k, t]) => ({ key: k, ...t }));
-    process.stdout.write(`${JSON.stringify({ tallies: out, checksumRows, checksumHits, skipped })}\n`);
+    const rowLevelOut = [...rowTallies].map(([source, t]) => ({ source, ...t }));
+    process.stdout.write(
+      `${JSON.stringify({ tallies: out, checksumRows, checksumHits, skipped, secretRows: rowLevelOut })}\n`,
+    );
     return;
   }
   report(tallies, secretByRule, {
@@ -203,8 +261,25 @@ function main(): void {
     chars,
     split: args.split,
   });
+  reportRows(rowTallies);
   if (errors.length > 0)
     process.stdout.write(`\nErrors (first ${args.errors} of each kind):\n${pick(errors, args.errors)}\n`);
+}
+
+function reportRows(tallies: Map<string, RowTally>): void {
+  if (tallies.size === 0) return;
+  const out = [
+    "\nSECRET, row level (positive: the row holds a secret label; predicted: findPii finds a SECRET):",
+    `${"source".padEnd(30)}  rows   pos   neg  precis recall    FPR   (tp/fp/fn)`,
+  ];
+  for (const [source, t] of [...tallies].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const n = t.tp + t.fp + t.fn + t.tn;
+    out.push(
+      `${source.padEnd(30)} ${String(n).padStart(5)} ${String(t.tp + t.fn).padStart(5)} ${String(t.fp + t.tn).padStart(5)}  ` +
+        `${ratio(t.tp, t.tp + t.fp)} ${ratio(t.tp, t.tp + t.fn)} ${ratio(t.fp, t.fp + t.tn)}   (${t.tp}/${t.fp}/${t.fn})`,
+    );
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
 }
 
 function pick(errors: string[], n: number): string {

@@ -197,9 +197,33 @@ function userOption(text: string, nameEnd: number): Judged | undefined {
   if (!value) return undefined;
   let colon = value.start;
   while (colon < value.end && text.charCodeAt(colon) !== 58 /* : */) colon++;
+  // "user":"password", user:'password': the password is quoted apart from the user.
+  const apart = colon >= value.end - 1 && at(text, colon >= value.end ? value.next : colon + 1) === 58;
+  const quotedApart = colon === value.end - 1 && !value.quoted && QUOTE_CODES.has(at(text, value.end));
+  if ((colon >= value.end && apart) || quotedApart) {
+    const password = readValue(text, colon >= value.end ? value.next + 1 : value.end);
+    if (!password?.quoted) return { ...value, accepted: false };
+    const inner = unbrace(text, password);
+    return { ...inner, accepted: curlPassword(text.slice(inner.start, inner.end)) };
+  }
   if (colon >= value.end) return { ...value, accepted: false };
+  if (colon === value.end - 1) {
+    // "-u key:" (an API key as the user name, no password): the user part when it is key-like.
+    const user = text.slice(value.start, colon);
+    return { ...value, end: colon, accepted: acceptable(user, "secret", "user", value.quoted) };
+  }
   const password = text.slice(colon + 1, value.end);
-  return { ...value, start: colon + 1, accepted: !isPlaceholder(password) && password.length >= 4 };
+  return { ...value, start: colon + 1, accepted: curlPassword(password) };
+}
+
+const QUOTE_CODES = new Set([34, 39]);
+const curlPassword = (password: string) => !isPlaceholder(password) && password.length >= 4;
+
+/** "{ZqL5kVrX1n8tA2}": a value written inside template braces, when the inside is key-like. */
+function unbrace(text: string, v: Value): Value {
+  const inner = text.slice(v.start + 1, v.end - 1);
+  if (text.charAt(v.start) !== "{" || text.charAt(v.end - 1) !== "}" || !looksRandom(inner, 8)) return v;
+  return { ...v, start: v.start + 1, end: v.end - 1 };
 }
 
 /**

@@ -24,7 +24,35 @@ export interface TokenFormat {
    * illustrative; one that does not is judged like any other.
    */
   checksum?: (body: string) => boolean;
+  /**
+   * Published example keys of this format (first 16 hex digits of the SHA-256 of the whole
+   * token, so the keys themselves are not repeated here): not reported.
+   */
+  examples?: ReadonlySet<string>;
 }
+
+/**
+ * Google API keys shipped in firebase/firebase-android-sdk's sources and test fixtures (public
+ * example keys, also allowlisted by gitleaks' gcp-api-key rule). Stored as SHA-256 prefixes.
+ */
+const FIREBASE_SDK_EXAMPLE_KEYS = new Set([
+  "f56e323494a6ffc2",
+  "2037abcaffb2b777",
+  "3f370c9dd8225c63",
+  "e4a5542bb7fd7b67",
+  "a19f89ab3555eac1",
+  "0b476bdf9acf2123",
+  "eb540d2b6ee2a0a4",
+  "37f8f09bdf12c2f2",
+  "8731261cb72d8626",
+  "49f777db995e8260",
+  "27a9a42931dff7eb",
+  "dc0fcf046c61640c",
+  "4c98242dcadc8b29",
+  "ea9bb1082cf95663",
+  "3a8b61d0f636b007",
+  "a6c814bc555ae62c",
+]);
 
 export const TOKEN_FORMATS: readonly TokenFormat[] = [
   // Cloud providers
@@ -39,7 +67,7 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["da2-"], body: "a-z0-9", min: 26, max: 26 },
   { prefixes: ["bedrock-api-key-"], body: B64, min: 30 },
   { prefixes: ["ABSK"], body: B64, min: 100 },
-  { prefixes: ["AIza"], body: B64URL, min: 35, max: 35 },
+  { prefixes: ["AIza"], body: B64URL, min: 35, max: 35, examples: FIREBASE_SDK_EXAMPLE_KEYS },
   { prefixes: ["ya29."], body: B64URL, min: 20 },
   { prefixes: ["GOCSPX-"], body: B64URL, min: 24 },
   { prefixes: ["1//0"], body: B64URL, min: 40 },
@@ -76,8 +104,24 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["dckr_pat_", "dckr_oat_"], body: B64URL, min: 20 },
   { prefixes: ["SWMTKN-1-", "SWMKEY-1-"], body: B62 + "-", min: 40 },
   // Chat, mail and collaboration
-  { prefixes: ["xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-"], body: B62 + "-", min: 20 },
+  // Slack user tokens end in a secret with letters (xoxp-<id>-<id>-<id>-<32 hex>): only digit
+  // groups ("xoxp-<id>-<id>-<id>-####", the secret cut off) is a truncated token.
+  {
+    prefixes: ["xoxp-"],
+    body: B62 + "-",
+    min: 20,
+    shape: /^(?=[\d-]*[A-Za-z])/,
+  },
+  { prefixes: ["xoxb-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe-", "xapp-"], body: B62 + "-", min: 20 },
   { prefixes: ["hooks.slack.com/services/"], body: B62 + "/_-", min: 20, bodyOnly: true },
+  // Slack Workflow Builder webhooks: /workflows/<team>/<app>/<trigger id>/<secret>, /triggers/…
+  {
+    prefixes: ["hooks.slack.com/workflows/", "hooks.slack.com/triggers/"],
+    body: B62 + "/_-",
+    min: 40,
+    bodyOnly: true,
+    shape: /^T[A-Z0-9]{6,12}\/[A-Z0-9]{6,12}\/\d{8,20}\/[A-Za-z0-9]{20,}$/,
+  },
   {
     prefixes: ["discord.com/api/webhooks/", "discordapp.com/api/webhooks/"],
     body: B64URL + "/",
@@ -154,6 +198,20 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["EZAK", "EZTK"], body: B62, min: 54, max: 54 }, // EasyPost
   { prefixes: ["fio-u-"], body: B64URL + "=", min: 64, max: 64 }, // Frame.io
   { prefixes: ["fo1_"], body: B64URL, min: 43, max: 43 }, // Fly.io
+  // Fly.io macaroon tokens ("FlyV1 fm2_…", comma-separated when several): msgpack under base64.
+  { prefixes: ["fm1r_", "fm1a_", "fm2_"], body: B64, min: 64 },
+  // 42 (Intra) API v2 application secrets.
+  { prefixes: ["s-s4t2ud-", "s-s4t2af-"], body: HEX, min: 64, max: 64 },
+  // 1Password account Secret Key: A3-<6>-<6>-<5>-<5>-<5>-<5> (the second group also unbroken).
+  {
+    prefixes: ["A3-"],
+    body: "A-Z0-9-",
+    min: 35,
+    max: 38,
+    shape: /^[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})(?:-[A-Z0-9]{5}){3}$/,
+  },
+  // HashiCorp Vault service tokens before Vault 1.10: "s." + 24 base62 (newer ones are hvs.).
+  { prefixes: ["s."], body: B62, min: 24, max: 24, shape: /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)/ },
   {
     prefixes: ["tskey-auth-", "tskey-api-", "tskey-client-", "tskey-scim-", "tskey-webhook-"],
     body: B62 + "-",
@@ -162,7 +220,9 @@ export const TOKEN_FORMATS: readonly TokenFormat[] = [
   { prefixes: ["pnu_"], body: B62, min: 36, max: 36 }, // Prefect
   { prefixes: ["rdme_"], body: "a-z0-9", min: 70, max: 70 }, // ReadMe
   { prefixes: ["tk-us-"], body: B64URL, min: 48, max: 48 }, // Scalingo
-  { prefixes: ["sgp_"], body: HEX + "_", min: 40 }, // Sourcegraph
+  // Sourcegraph: sgp_<40 hex>, sgp_<16 hex instance id>_<40 hex>, sgp_local_<40 hex>.
+  { prefixes: ["sgp_"], body: HEX + "_", min: 40, shape: /^(?:[0-9a-fA-F]{16}_)?[0-9a-fA-F]{40}$/ },
+  { prefixes: ["sgp_local_"], body: HEX, min: 40, max: 40 },
   { prefixes: ["tfp_"], body: B64URL + ".", min: 59 }, // Typeform
   { prefixes: ["AQVN"], body: B64URL, min: 35, max: 38 }, // Yandex Cloud API key
   { prefixes: ["v1.0-"], body: HEX + "-", min: 150, max: 175 }, // Cloudflare Origin CA key

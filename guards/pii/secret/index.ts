@@ -14,6 +14,7 @@ import { detectDiscordTokens, detectPivotTokens } from "./pivots.js";
 import { detectPrefixedTokens } from "./prefixed.js";
 import { detectShapedTokens } from "./shaped.js";
 import { detectUrlCredentials } from "./url-credentials.js";
+import { detectVendorFields } from "./vendor-fields.js";
 
 /** Every SECRET detector: published formats first-class, field-name heuristics at lower priority. */
 export function detectSecrets(text: string, emit: Emit, index: TextIndex): void {
@@ -30,6 +31,7 @@ export function detectSecrets(text: string, emit: Emit, index: TextIndex): void 
   detectUrlCredentials(text, emit);
   detectConnectionCredentials(text, emit);
   detectAssignments(text, emit);
+  detectVendorFields(text, emit);
   detectMarkupSecrets(text, emit);
   detectKeyBodyLines(text, emit);
 }

@@ -93,8 +93,29 @@ function keyPieces(text: string, lineStart: number, lineEnd: number, found: (s: 
     if (!escaped) break;
     j = start - 2; // before the "\n" escape: another piece may end there
   }
-  if (full) found(chainStart, chainEnd);
+  if (full && !assignedToPublicName(text, lineStart, chainStart)) found(chainStart, chainEnd);
 }
+
+/**
+ * `public_key = "…"`, `publicToken: …`, `csrf-token=…`: the line assigns the run to a field named
+ * as a public or per-form value, not a private key's line.
+ */
+function assignedToPublicName(text: string, lineStart: number, start: number): boolean {
+  let j = start;
+  while (j > lineStart && start - j < 8 && isLeadMark(text.charCodeAt(j - 1))) j--;
+  const sep = text.charCodeAt(j - 1);
+  if (j <= lineStart || (sep !== 61 /* = */ && sep !== 58) /* : */) return false;
+  j--;
+  if (j > lineStart && text.charCodeAt(j - 1) === 58) j--; // ":="
+  while (j > lineStart && start - j < 16 && isLeadMark(text.charCodeAt(j - 1))) j--;
+  const nameEnd = j;
+  while (j > lineStart && nameEnd - j < 64 && isNameChar(text.charCodeAt(j - 1))) j--;
+  return nameEnd > j && PUBLIC_NAME.test(text.slice(j, nameEnd));
+}
+
+const PUBLIC_NAME = /(?:public|pub|publishable|csrf|xsrf)[_.-]?(?:api[_.-]?)?(?:key|token)s?$/i;
+
+const isNameChar = alphabet("A-Za-z0-9_.-");
 
 /**
  * Where a body ends when its line (or the previous piece) ends at `lineEnd`: before closers,

@@ -22,9 +22,13 @@ const DESCRIBES = new Set(
     "timeout time lock attempts input placeholder limit limits version algorithm alg store manager " +
     "provider service strength rule rules error errors message text location ref env var mode method " +
     "kind class schema index idx usage used remaining lifetime validity age cache storage changed " +
-    "updated created at date prefix suffix issuer audience scope scopes method endpoint uses"
+    "updated created at date prefix suffix issuer audience scope scopes method endpoint uses result " +
+    "results status"
   ).split(" "),
 );
+
+/** A segment before the secret word, or a glued prefix of it, that makes the value public. */
+const NOT_SECRET_QUALIFIERS = /^(?:public|pub|publishable|csrf|xsrf)(?:[A-Z_]|$)|^(?:PUBLIC|CSRF|XSRF)(?:_|$)/;
 
 export function classifyName(rawName: string): NameTier | undefined {
   const named = nameTier(rawName);
@@ -45,6 +49,8 @@ export function nameTier(rawName: string): { tier: NameTier; described: boolean 
     const seg = segments[k] ?? "";
     let tier = segmentTier(seg);
     if (!tier) continue;
+    // "public_key", "publicToken", "csrf-token": public or per-form values, not credentials.
+    if (NOT_SECRET_QUALIFIERS.test(segments[k - 1] ?? "") || NOT_SECRET_QUALIFIERS.test(seg)) return undefined;
     // "private_key", "api-key", "SECRET_KEY": the qualifier makes a bare "key" a credential.
     if (tier === "key" && KEY_QUALIFIERS.has((segments[k - 1] ?? "").toLowerCase())) tier = "secret";
     const after = segments.slice(k + 1).map((s) => s.toLowerCase().replace(/\d+$/, ""));

@@ -52,6 +52,11 @@ export function detectPemKeys(text: string, emit: Emit): void {
       const footer = nextEnd === -1 ? undefined : armour(text, nextEnd, END.length);
       const closes = footer !== undefined && footer.label === header.label && footer.end - begin <= MAX_BLOCK;
       const end = closes ? footer.end : bodyForward(text, header.end);
+      // A whole block around nothing, or a word ("anything", "<key>"): a placeholder, not a key.
+      if (closes && !hasKeyBody(text, header.end, nextEnd)) {
+        advance(end);
+        continue;
+      }
       emit({ start: begin, end, type: "SECRET", priority: PRIORITY.secretFormat });
       lastEnd = end;
       advance(end);
@@ -76,6 +81,16 @@ function armour(text: string, at: number, skip: number): { label: string; end: n
   const label = text.slice(from, close);
   return isPrivateKeyLabel(label) ? { label, end: close + 5 } : undefined;
 }
+
+/** Whether [from, to) holds at least MIN_BODY base64 characters (a real key has hundreds). */
+function hasKeyBody(text: string, from: number, to: number): boolean {
+  let n = 0;
+  for (let i = from; i < to && n < MIN_BODY; i++) if (isBase64Code(text.charCodeAt(i))) n++;
+  return n >= MIN_BODY;
+}
+const MIN_BODY = 32;
+const isBase64Code = (c: number): boolean =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
 
 /** End of the line starting at `from`, or -1 when it is longer than a body line can be. */
 function lineEnd(text: string, from: number): number {

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { PRIORITY, type Emit } from "../candidate.js";
 import { at } from "../chars.js";
 import type { TextIndex } from "../text-index.js";
 import { alphabet, tokenMayStart, type CharTest } from "./alphabet.js";
 import { TOKEN_FORMATS, type TokenFormat } from "./formats.js";
-import { entropy, isWordy, looksIllustrative, sampleOf } from "./value.js";
+import { entropy, isCamelIdentifier, isWordy, looksIllustrative, sampleOf } from "./value.js";
 
 const DEFAULT_MAX = 1024;
 
@@ -66,12 +67,15 @@ function tokenAt(text: string, i: number, emit: Emit): number | undefined {
     if (!text.startsWith(entry.prefix, i)) continue;
     const end = tokenEnd(text, i + entry.prefix.length, entry);
     if (end === undefined) continue;
+    if (entry.format.examples?.has(sha256Prefix(text.slice(i, end)))) return end;
     const start = entry.format.bodyOnly ? i + entry.prefix.length : i;
     emit({ start, end, type: "SECRET", priority: PRIORITY.secretFormat });
     return end;
   }
   return undefined;
 }
+
+const sha256Prefix = (s: string): string => createHash("sha256").update(s).digest("hex").slice(0, 16);
 
 function tokenEnd(text: string, bodyStart: number, { format, body }: Entry): number | undefined {
   const max = format.max ?? DEFAULT_MAX;
@@ -91,6 +95,6 @@ function tokenEnd(text: string, bodyStart: number, { format, body }: Entry): num
   if (format.checksum?.(text.slice(bodyStart, j))) return j;
   if (looksIllustrative(value)) return undefined;
   // Prose glued to a prefix ("sk-learn-compatible-wrapper") or a degenerate body is not a key.
-  if (isWordy(value) || (len >= 16 && entropy(value) < 2.5)) return undefined;
+  if (isWordy(value) || isCamelIdentifier(value) || (len >= 16 && entropy(value) < 2.5)) return undefined;
   return j;
 }

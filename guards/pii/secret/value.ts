@@ -25,7 +25,9 @@ export function isPlaceholder(v: string): boolean {
   if (c0 === "$" && /^\$[{(A-Za-z_]/.test(t)) return true;
   if (c0 === "%" && /^%[({A-Za-z]/.test(t)) return true;
   if (/^ENC\(/i.test(t)) return true;
-  return /\*{3}|x{4}|X{4}/.test(t);
+  // A value cut short for display ("ops_eyJzaWdu..[Redacted]", "sk-abc…", "ghp_12ab...").
+  if (/redacted|\.\.\.$|…$/i.test(t)) return true;
+  return /\*{3}|x{4}|X{4}|#{4}/.test(t);
 }
 
 /**
@@ -101,6 +103,39 @@ const WORDY = /^[a-z]+(?:[._-][a-z0-9]+)*$|^[A-Z]+(?:_[A-Z0-9]+)*$/;
 /** Words joined by separators: a name or a phrase, however long. */
 export const isWordy = (v: string): boolean => WORDY.test(v);
 
+/**
+ * A version number inside the value ("rc0.15.0_20231217", "jar:1.7.8.:compile", "Results-1.2"):
+ * digits, a dot, digits, set off from letters. Base64 and hex keys have no dots; JWT segments are
+ * never purely numeric.
+ */
+const VERSION = /(?:^|[^A-Za-z0-9+/])v?\d{1,4}\.\d{1,4}(?:\.|[^A-Za-z0-9+/=]|$)/;
+/** A lower-case host name ("5h.ca.iphmx.com", "api.example.io"). */
+const HOST_NAME = /^(?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24}$/;
+
+/**
+ * Words written in camelCase or PascalCase ("APIOrganizationExist",
+ * "requiredCharacteristicTypesForDisplayMetadata"): both cases, and most characters in lower-case
+ * runs of 4+ letters and hardly any digits, which a random string of mixed case (about one lower-case letter in two or
+ * three) almost never has.
+ */
+export function isCamelIdentifier(v: string): boolean {
+  if (v.length < 12 || !/[A-Z]/.test(v) || !/[a-z]/.test(v)) return false;
+  let inRuns = 0;
+  let run = 0;
+  let digits = 0;
+  for (let i = 0; i <= v.length; i++) {
+    const c = i < v.length ? v.charCodeAt(i) : -1;
+    if (c >= 48 && c <= 57) digits++;
+    if (c >= 97 && c <= 122) run++;
+    else {
+      if (run >= 4) inRuns += run;
+      run = 0;
+    }
+  }
+  // Names carry few digits; random base62 has one in six.
+  return digits <= v.length * 0.05 && inRuns >= v.length * 0.6;
+}
+
 /** A code reference ("self.password", "config.db.pass", "process.env.TOKEN"). */
 const DOTTED_IDENT = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 
@@ -123,6 +158,7 @@ export function wordCount(v: string, max: number): number {
 export function looksRandom(v: string, minLen: number): boolean {
   if (v.length < minLen) return false;
   if (WORDY.test(v) || DOTTED_IDENT.test(v)) return false;
+  if (VERSION.test(v) || HOST_NAME.test(v) || isCamelIdentifier(v)) return false;
   if (/^0x[0-9a-f]+$/i.test(v)) return false; // numeric constants and bit masks
   const classes = charClasses(v);
   const h = entropy(v);
