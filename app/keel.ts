@@ -3,7 +3,7 @@ import { openDatabase, type Database } from "../checkpoint/index.js";
 import { demoResponder } from "../fake-openai/demo.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fake-openai/server.js";
 import { compileAgent, type Agent } from "../graphs/agent.js";
-import { createGuards, createRedactor, type GuardOptions, type Guards } from "../guards/index.js";
+import { createGuards, createRedactor, defaultChecks, type GuardOptions, type Guards } from "../guards/index.js";
 import { createLlmClassifier } from "../guards/llm-classifier.js";
 import type { AgentDeps, UserLimitsPort } from "../nodes/deps.js";
 import { DEFAULT_SYSTEM_PROMPT } from "../nodes/prompts.js";
@@ -98,7 +98,8 @@ export function createAgentDeps(
     engine: new ToolEngine(createToolRegistry(parts.tools ?? createBuiltinTools(config.tools)), {
       logger: parts.logger,
     }),
-    guards: parts.guards ?? createGuards(guardOptionsOf(config), classifier),
+    // The guard layers, in order: add or remove a check here (see guards/checks/), never in the nodes.
+    guards: parts.guards ?? createGuards(guardOptionsOf(config), { checks: defaultChecks({ classifier }) }),
     logger: parts.logger,
     db: parts.pool,
     budgets: config.budgets,

@@ -1,8 +1,11 @@
 import { z } from "zod";
-import { injectionDetector } from "./injection/index.js";
+import { combineOutcomes, decideAction, defaultChecks, runChecks, strongEvidence } from "./checks/index.js";
+import type { GuardCheck } from "./checks/index.js";
 import { normalizeText } from "./normalize.js";
 import { redact, redactDeep } from "./pii/index.js";
-import type { InjectionDetector, InjectionVerdict, TextSurface } from "./types.js";
+import type { Evidence, InjectionDetector, InjectionVerdict } from "./types.js";
+
+export { defaultChecks, type GuardCheck } from "./checks/index.js";
 
 export const GuardOptionsSchema = z.object({
   /** What happens to tool output that looks like an injection: delivered and flagged, or withheld. */
@@ -25,16 +28,18 @@ export interface InputCheck {
   clean: string;
   verdict: InjectionVerdict;
   action: "allow" | "flag" | "block";
+  /** Every check's findings, attributed (the same as `verdict.evidence`). */
+  evidence?: Evidence[];
 }
 
 /**
- * Refusing a user is costly, so a refusal needs more than a statistical score: a rule or
- * hidden-content signal, or a score at `blockScore` when one is set. Pure, for unit tests.
+ * Refusing a user is costly, so a refusal needs more than a statistical score: strong rule or
+ * hidden-content evidence (`strongEvidence`), or a score at `blockScore` when one is set. Pure,
+ * for unit tests.
  */
 export function inputAction(verdict: InjectionVerdict, blockScore: number | undefined): InputCheck["action"] {
   if (verdict.label !== "injection") return "allow";
-  const onlyModel = verdict.reasons.every((r) => r.startsWith("model:"));
-  return !onlyModel || (blockScore !== undefined && verdict.score >= blockScore) ? "block" : "flag";
+  return strongEvidence(verdict) || (blockScore !== undefined && verdict.score >= blockScore) ? "block" : "flag";
 }
 
 /** The guards as the graph uses them: one object, injected, no globals. */
@@ -45,25 +50,34 @@ export interface Guards {
   redactText: (text: string) => string;
 }
 
+/** The guard layers to run, in order; see `defaultChecks` and guards/checks/types.ts. */
+export interface GuardLayers {
+  checks: readonly GuardCheck[];
+}
+
 /**
- * Rules and the local model decide first; an optional LLM classifier is consulted only for text
- * they let through, so a flagged text never waits for a model and a clean one gets a second look.
+ * The second argument is either the layers, or (the older form) just a second-opinion classifier
+ * added to the default layers. Either way rules and the local model decide first and a classifier
+ * is consulted only for text they let through.
  */
-export function createGuards(options: GuardOptions = {}, classifier?: InjectionDetector): Guards {
+export function createGuards(options: GuardOptions = {}, layers?: GuardLayers | InjectionDetector): Guards {
   const settings = GuardOptionsSchema.parse(options);
-  const detect = async (text: string, surface: TextSurface): Promise<InjectionVerdict> => {
-    const local = await injectionDetector.detect(text, surface);
-    if (local.label === "injection" || !classifier) return local;
-    const second = await classifier.detect(text, surface);
-    return second.label === "injection" ? { ...second, reasons: [...local.reasons, ...second.reasons] } : local;
-  };
+  const checks =
+    layers && "checks" in layers ? [...layers.checks] : defaultChecks(layers ? { classifier: layers } : {});
   return {
     toolOutputPolicy: settings.toolOutput,
     async checkInput(text) {
-      const verdict = await detect(text, "user");
-      return { clean: normalizeText(text).clean, verdict, action: inputAction(verdict, settings.blockScore) };
+      const normalized = normalizeText(text);
+      const found = await runChecks(checks, text, "user", normalized);
+      const verdict = combineOutcomes(found);
+      return {
+        clean: normalized.clean,
+        verdict,
+        action: decideAction(found, settings.blockScore),
+        evidence: verdict.evidence,
+      };
     },
-    checkToolOutput: (text) => detect(text, "untrusted"),
+    checkToolOutput: async (text) => combineOutcomes(await runChecks(checks, text, "untrusted")),
     redactText: (text) =>
       redact(text, { strategy: settings.redaction, ...(settings.hashKey ? { hashKey: settings.hashKey } : {}) }).text,
   };

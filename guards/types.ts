@@ -12,6 +12,21 @@ export interface InjectionVerdict {
   score: number;
   /** Human-readable evidence, e.g. "rule:ignore-previous", "hidden:tag-characters". */
   reasons: string[];
+  /** The same findings, structured and attributed to the check that made them (guards/checks). */
+  evidence?: Evidence[];
+  /**
+   * Log-odds the rules and hidden-content findings added, when the detector reports them. A
+   * refusal needs `REFUSE_EVIDENCE` of it: one strong rule, or several weak ones together.
+   */
+  ruleEvidence?: number;
+}
+
+/** One finding of one guard check; `reason` is what `InjectionVerdict.reasons` lists. */
+export interface Evidence {
+  /** Name of the check that produced it. */
+  check: string;
+  reason: string;
+  detail?: string;
 }
 
 export interface InjectionDetector {

@@ -6,15 +6,14 @@
 // Writes the figures per source family to evals/results/guard-cv.json, which guard:eval prints
 // beside its LOSO table.
 // Usage: tsx scripts/cv-injection.ts [--data path] [--folds k] [--seed n] [--out path] [--workers n]
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { foldGroups, markdownTable, runFold, summarizeByFamily, type FoldResult } from "../guards/injection/loso.js";
-import { DEFAULT_TRAINING, parseRows, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
+import { DEFAULT_TRAINING, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
+import { dataPaths, loadInjectionData } from "./injection-data.js";
 import { runInWorkers, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
@@ -40,7 +39,8 @@ async function main(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const { values } = parseArgs({
     options: {
-      data: { type: "string", default: "../shared/data/injection-dev.jsonl" },
+      /** Comma-separated files or directories of JSONL rows (default: see scripts/injection-data.ts). */
+      data: { type: "string" },
       folds: { type: "string", default: "5" },
       // A fold assignment of its own, unrelated to the held-out split's seed.
       seed: { type: "string", default: "2027" },
@@ -48,9 +48,8 @@ async function main(): Promise<void> {
       workers: { type: "string", default: String(availableParallelism()) },
     },
   });
-  const dataPath = resolve(root, values.data);
-  const bytes = readFileSync(dataPath);
-  const rows = parseRows(bytes.toString("utf8"));
+  const data = loadInjectionData(root, dataPaths(values.data));
+  const rows = data.rows;
   const k = Number(values.folds);
   const seed = Number(values.seed);
   const started = performance.now();
@@ -84,8 +83,8 @@ async function main(): Promise<void> {
   const outPath = resolve(root, values.out);
   await writeResultsJson(outPath, {
     what: `${k}-fold cross-validation of the guard:train procedure, stratified by source (in-distribution; scripts/cv-injection.ts)`,
-    data: relative(root, dataPath),
-    dataSha256: createHash("sha256").update(bytes).digest("hex"),
+    data: data.files,
+    dataSha256: data.sha256,
     folds: k,
     seed,
     thresholds: Object.fromEntries(folds.map((f) => [f.group, f.thresholds])),

@@ -9,7 +9,6 @@
 // Writes the LOSO figures to evals/results/guard-loso.json for the README to quote.
 // Usage: tsx scripts/eval-injection.ts [--data path] [--weights path] [--out path] [--cv path] [--workers n]
 //        [--predictions path (per-row LOSO predictions)] [--no-loso]
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
@@ -35,13 +34,8 @@ import {
 } from "../guards/injection/loso.js";
 import { loadModel, ModelFileSchema } from "../guards/injection/model.js";
 import { stratifiedSplit } from "../guards/injection/split.js";
-import {
-  DEFAULT_TRAINING,
-  parseRows,
-  surfaceOf,
-  type InjectionRow,
-  type TrainingOptions,
-} from "../guards/injection/training.js";
+import { DEFAULT_TRAINING, surfaceOf, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
+import { dataPaths, loadInjectionData } from "./injection-data.js";
 import { runInWorkers, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
@@ -66,7 +60,8 @@ async function main(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const { values } = parseArgs({
     options: {
-      data: { type: "string", default: "../shared/data/injection-dev.jsonl" },
+      /** Comma-separated files or directories of JSONL rows (default: see scripts/injection-data.ts). */
+      data: { type: "string" },
       weights: { type: "string", default: "guards/injection/weights.json" },
       out: { type: "string", default: "evals/results/guard-loso.json" },
       cv: { type: "string", default: "evals/results/guard-cv.json" },
@@ -78,15 +73,14 @@ async function main(): Promise<void> {
   });
   const started = performance.now();
   const file = ModelFileSchema.parse(JSON.parse(readFileSync(resolve(root, values.weights), "utf8")));
-  const dataPath = resolve(root, values.data);
-  const bytes = readFileSync(dataPath);
-  const dataSha256 = createHash("sha256").update(bytes).digest("hex");
+  const data = loadInjectionData(root, dataPaths(values.data));
+  const dataSha256 = data.sha256;
   if (dataSha256 !== file.training.dataSha256) {
     console.warn(
       "WARNING: the data differs from the file the weights were trained on; the split may not hold out the same rows.",
     );
   }
-  const rows = parseRows(bytes.toString("utf8"));
+  const rows = data.rows;
   const { train, test } = stratifiedSplit(rows, file.training.seed, file.training.testFraction);
   const trainIds = new Set(train.map((r) => r.id));
   if (test.some((r) => trainIds.has(r.id))) throw new Error("test rows overlap the training split");
@@ -168,7 +162,7 @@ async function main(): Promise<void> {
     const outPath = resolve(root, values.out);
     await writeResultsJson(outPath, {
       what: "Leave-one-source-out evaluation of the prompt-injection guard (scripts/eval-injection.ts)",
-      data: relative(root, dataPath),
+      data: data.files,
       dataSha256,
       grouping: "source family: garak-* as one group 'garak', every other source its own",
       procedure:

@@ -1,17 +1,18 @@
 // Trains the injection guard's model on the training split and writes guards/injection/weights.json.
 // Usage: tsx scripts/train-injection.ts [--data path] [--out path] [--seed n] [--test-fraction f] [--synthetic n]
-import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_TRAINING, parseRows, trainInjectionModel } from "../guards/injection/training.js";
+import { DEFAULT_TRAINING, trainInjectionModel } from "../guards/injection/training.js";
+import { dataPaths, loadInjectionData } from "./injection-data.js";
 import type { Figures } from "../guards/injection/metrics.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
   options: {
-    data: { type: "string", default: "../shared/data/injection-dev.jsonl" },
+    /** Comma-separated files or directories of JSONL rows (default: see scripts/injection-data.ts). */
+    data: { type: "string" },
     out: { type: "string", default: "guards/injection/weights.json" },
     seed: { type: "string", default: String(DEFAULT_TRAINING.seed) },
     "test-fraction": { type: "string", default: String(DEFAULT_TRAINING.testFraction) },
@@ -19,9 +20,8 @@ const { values } = parseArgs({
   },
 });
 
-const dataPath = resolve(root, values.data);
-const bytes = readFileSync(dataPath);
-const rows = parseRows(bytes.toString("utf8"));
+const data = loadInjectionData(root, dataPaths(values.data));
+const rows = data.rows;
 const options = {
   ...DEFAULT_TRAINING,
   seed: Number(values.seed),
@@ -32,8 +32,8 @@ const options = {
 const started = performance.now();
 const { file, validation } = trainInjectionModel(rows, options, {
   // Relative to the repository, so the file does not depend on where it was trained.
-  data: relative(root, dataPath),
-  dataSha256: createHash("sha256").update(bytes).digest("hex"),
+  data: data.files.join(","),
+  dataSha256: data.sha256,
 });
 const json = `${JSON.stringify(file, null, 2)}\n`;
 const outPath = resolve(root, values.out);

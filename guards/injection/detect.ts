@@ -51,10 +51,15 @@ function judge(text: string, surface: TextSurface, options: ResolvedOptions): In
   const model = options.model === undefined ? committedModel() : options.model;
   const evidence = gatherEvidence(text, normalized, surface, model);
   const logit = evidence.modelLogit;
-  const score = combineScore(logit, evidence.logit, surface);
+  const score = combineScore(logit, evidence.logit);
   const reasons = [...evidence.reasons];
   if (logit !== undefined && logit > 0) reasons.push(`model:${(1 / (1 + Math.exp(-logit))).toFixed(2)}`);
-  return { label: score >= options.thresholds[surface] ? "injection" : "benign", score, reasons };
+  return {
+    label: score >= options.thresholds[surface] ? "injection" : "benign",
+    score,
+    reasons,
+    ruleEvidence: evidence.logit,
+  };
 }
 
 export function detectInjection(text: string, surface: TextSurface, options?: InjectionOptions): InjectionVerdict {

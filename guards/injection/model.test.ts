@@ -108,12 +108,15 @@ const FIXED: { text: string; surface: TextSurface; label: "injection" | "benign"
   },
 ];
 
+const logOdds = (p: number): number => Math.log(p / (1 - p));
+
 describe("committed weights on fixed texts", () => {
   it.each(FIXED)("$label ($surface): $text", ({ text, surface, label }) => {
     const verdict = detectInjection(text, surface);
     expect(verdict.label).toBe(label);
-    // A clear margin from the surface's own threshold, so small weight drift is caught.
-    if (label === "injection") expect(verdict.score).toBeGreaterThan(DEFAULT_THRESHOLDS[surface] + 0.15);
-    else expect(verdict.score).toBeLessThan(DEFAULT_THRESHOLDS[surface] - 0.1);
+    // A clear margin (one unit of log-odds) from the surface's own threshold, so weight drift is caught.
+    const margin = logOdds(verdict.score) - logOdds(DEFAULT_THRESHOLDS[surface]);
+    if (label === "injection") expect(margin).toBeGreaterThan(1);
+    else expect(margin).toBeLessThan(-1);
   });
 });

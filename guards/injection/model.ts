@@ -6,8 +6,10 @@
  */
 import { z } from "zod";
 import { decodeBase64 } from "../normalize-decode.js";
-import { dotFeatures, scanDot } from "./features.js";
-import type { Scan } from "./scan.js";
+import type { TextSurface } from "../types.js";
+import { scanDot } from "./features.js";
+import { scanFolded, type Scan } from "./scan.js";
+import { maxWindowDot } from "./windows.js";
 import type { LinearModel } from "./train.js";
 
 /** Version 2 added the position features: weights trained without them would score wrongly. */
@@ -30,6 +32,7 @@ export const ModelFileSchema = z.object({
   thresholds: z.object({ user: z.number().gt(0).lt(1), untrusted: z.number().gt(0).lt(1) }),
   /** How the weights were made: enough to rebuild the split and check the data is the same. */
   training: z.object({
+    /** The data files, comma-separated, relative to the repository. */
     data: z.string(),
     dataSha256: z.string(),
     rows: z.number().int().nonnegative(),
@@ -44,6 +47,8 @@ export const ModelFileSchema = z.object({
     targets: z.record(z.string(), z.number()),
     /** Synthetic hard negatives added to the training folds (never to validation or test). */
     synthetic: z.number().int().nonnegative(),
+    /** Rows weighed so each (source, label) cell counts alike. */
+    balanceSources: z.boolean().default(false),
   }),
 });
 export type ModelFile = z.infer<typeof ModelFileSchema>;
@@ -138,12 +143,18 @@ export function round(x: number, digits = 6): number {
   return Number(x.toFixed(digits));
 }
 
-/** Log-odds of injection for a folded text. */
-export function modelLogit(model: InjectionModel, folded: string): number {
-  return model.bias + model.scale * dotFeatures(folded, model.bits, model.weights);
+/** Log-odds of injection for a folded text on a surface (see `scanLogit`). */
+export function modelLogit(model: InjectionModel, folded: string, surface: TextSurface = "user"): number {
+  return scanLogit(model, scanFolded(folded, model), surface);
 }
 
-/** The same from a scan made with the model's weights. */
-export function scanLogit(model: InjectionModel, scan: Scan): number {
-  return model.bias + model.scale * scanDot(scan);
+/**
+ * The same from a scan made with the model's weights, read at once (the scan's word buffers are
+ * reused by the next one). Untrusted text is as suspicious as its most suspicious run of words
+ * (see `windows.ts`).
+ */
+export function scanLogit(model: InjectionModel, scan: Scan, surface: TextSurface = "user"): number {
+  const whole = scanDot(scan);
+  const run = surface === "untrusted" ? maxWindowDot(scan, model) : undefined;
+  return model.bias + model.scale * (run === undefined ? whole : Math.max(whole, run));
 }

@@ -461,14 +461,15 @@ export const RULES: readonly InjectionRule[] = [
     weight: w(0, 2),
   },
   // A line of data that is itself a question or request for an assistant ("What is the capital of
-  // Brazil?" planted in a table) hijacks the task. From a user this is simply a question.
+  // Brazil?" planted in a table) hijacks the task: enough alone to flag tool output, however
+  // ordinary the model finds the words. From a user this is simply a question.
   {
     id: "request-in-data",
     clean: new RegExp(
       `(?:^|\\n)[ \\t]{0,4}(?:(?:${REQUEST_WORDS})\\b[^\\n?]{3,200}\\?|(?:please )?(?:${REQUEST_VERBS})\\b[^\\n]{3,200}(?:\\n|$))`,
       "i",
     ),
-    weight: w(0, 2.5),
+    weight: w(0, 3),
   },
   // Exfiltration and dangerous actions.
   {
@@ -548,7 +549,7 @@ export function scoreText(
   model: InjectionModel | null = null,
 ): TextScore {
   const scan = scanFolded(folded, model ?? undefined, engine.literals);
-  const modelLogit = model === null ? undefined : scanLogit(model, scan);
+  const modelLogit = model === null ? undefined : scanLogit(model, scan, surface);
   const matched = engine.matchScan(folded, scan);
   const hits: RuleHit[] = [];
   wordRules.forEach((rule, i) => {

@@ -77,11 +77,17 @@ export const words = {
   starts: new Int32Array(4096),
   ends: new Int32Array(4096),
   openings: new Int32Array(4096),
+  /**
+   * Running sums at the end of each word: the 4-gram weights met so far, and the word and pair
+   * weights so far. Differences give any run of words its model terms (see `windows.ts`).
+   */
+  charSums: new Int32Array(4096),
+  wordSums: new Int32Array(4096),
 };
 
 function grow(size: number): void {
   const n = Math.max(size, words.hashes.length * 2);
-  for (const key of ["hashes", "starts", "ends", "openings"] as const) {
+  for (const key of ["hashes", "starts", "ends", "openings", "charSums", "wordSums"] as const) {
     const next = new Int32Array(n);
     next.set(words[key]);
     words[key] = next;
@@ -230,6 +236,8 @@ function scanInto(text: string, model: FeatureTable, literals: LiteralIndex, sin
         wordSum += weights[pair]!;
         if (sink !== undefined) sink.words.push(pair);
       }
+      words.charSums[count - 1] = charSum;
+      words.wordSums[count - 1] = wordSum;
       previous = key;
       start = -1;
       quotes = 0;

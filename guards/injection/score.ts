@@ -1,41 +1,29 @@
 /**
- * How model and rule evidence combine into one score. On the user surface the model is trained
- * for exactly that kind of text and counts in full. Untrusted documents (tables, code, mail) look
- * nothing like the chat prompts it learnt from, so there it may add suspicion but never vouch for
- * a document, and a prior keeps plain data well below any threshold. Its suspicion counts for
- * little there: the documents it learnt from come as a clean copy plus copies with an attack
- * inserted, so it also learns the documents themselves, and on validation folds a clean copy
- * whose attacked siblings were in training drew model log-odds up to 5; at half weight two such
- * documents crossed the threshold, at a quarter none did, with the same recall.
+ * How model and rule evidence combine into one score, the same on both surfaces: the model's
+ * log-odds (for untrusted text, those of its most suspicious run of words: see `windows.ts`) plus
+ * the rule evidence. Untrusted text once had its own mix (a prior of -3 and a quarter of the
+ * model's suspicion) because documents looked nothing like the chat prompts the model learnt from;
+ * that left tool output scored by rules alone (held-out recall 0.21 on injected tool output).
+ * Training now includes benign documents, and the windows find a planted order without the
+ * document diluting it.
  */
-import type { TextSurface } from "../types.js";
 import { sigmoid } from "./train.js";
-
-interface Mix {
-  prior: number;
-  modelWeight: number;
-  positiveOnly: boolean;
-}
-
-export const MIX: Record<TextSurface, Mix> = {
-  user: { prior: 0, modelWeight: 1, positiveOnly: false },
-  untrusted: { prior: -3, modelWeight: 0.25, positiveOnly: true },
-};
 
 /** Rule evidence saturates: ten matching rules are not ten times the proof of one. */
 export const MAX_EVIDENCE = 10;
+
 /**
- * Without a model (rules only) the prior stands in for the model's bias on both surfaces, so
- * plain text scores low and one strong rule is enough. Thresholds are tuned with the model;
- * rules alone are a degraded mode.
+ * The model's doubt counts down to this and no further. On sources it never learnt from, its
+ * log-odds for injections that rules caught were often -3 or lower and cancelled the rules: held
+ * out one source at a time, rules alone found 32% of injections with 0.1% of benign rows flagged,
+ * and the model added to rules found fewer. A text with no rule evidence still scores at most
+ * what the model says, and sigmoid(-1) = 0.27 is under every threshold training chose. Without a
+ * model (rules only, a degraded mode) the floor stands in for it.
  */
-export const RULES_ONLY_PRIOR = -3;
+export const MODEL_FLOOR = -1;
 
 /** Score in 0..1 from the model's log-odds (undefined: rules only) and the rule evidence. */
-export function combineScore(modelLogit: number | undefined, evidence: number, surface: TextSurface): number {
+export function combineScore(modelLogit: number | undefined, evidence: number): number {
   const capped = Math.min(evidence, MAX_EVIDENCE);
-  if (modelLogit === undefined) return sigmoid(RULES_ONLY_PRIOR + capped);
-  const mix = MIX[surface];
-  const model = mix.positiveOnly ? Math.max(0, modelLogit) : modelLogit;
-  return sigmoid(mix.prior + mix.modelWeight * model + capped);
+  return sigmoid(Math.max(MODEL_FLOOR, modelLogit ?? MODEL_FLOOR) + capped);
 }

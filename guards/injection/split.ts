@@ -8,6 +8,12 @@ export interface SplitRow {
   id: string;
   source: string;
   label: "injection" | "benign";
+  /**
+   * Rows made from one document (a clean copy and copies with an attack inserted) share a group
+   * and always land on the same side of a split: a model that saw an attacked copy has learnt
+   * the clean one's text, which would make its validation score meaningless.
+   */
+  group?: string | undefined;
 }
 
 /** 32-bit FNV-1a of a string, mixed with a seed; stable across runs and platforms. */
@@ -42,7 +48,12 @@ export function stratifiedSplit<T extends SplitRow>(
 ): { train: T[]; test: T[] } {
   const train: T[] = [];
   const test: T[] = [];
-  for (const group of strata(rows, seed)) {
+  const grouped = rows.filter((row) => row.group !== undefined);
+  for (const row of grouped) (seededHash(seed, row.group!) / 2 ** 32 < testFraction ? test : train).push(row);
+  for (const group of strata(
+    rows.filter((row) => row.group === undefined),
+    seed,
+  )) {
     const cut = Math.round(group.length * testFraction);
     test.push(...group.slice(0, cut));
     train.push(...group.slice(cut));
@@ -53,8 +64,12 @@ export function stratifiedSplit<T extends SplitRow>(
 /** Stratified k-fold assignment: fold number per row id, balanced within each stratum. */
 export function stratifiedFolds<T extends SplitRow>(rows: readonly T[], seed: number, k: number): Map<string, number> {
   const folds = new Map<string, number>();
+  for (const row of rows) if (row.group !== undefined) folds.set(row.id, seededHash(seed, row.group) % k);
   let offset = 0;
-  for (const group of strata(rows, seed)) {
+  for (const group of strata(
+    rows.filter((row) => row.group === undefined),
+    seed,
+  )) {
     // Rotating the start keeps small strata from always filling fold 0 first.
     group.forEach((row, i) => folds.set(row.id, (i + offset) % k));
     offset = (offset + group.length) % k;

@@ -5,6 +5,7 @@ import { loadModel } from "./model.js";
 import { prng } from "./train.js";
 import {
   chooseThreshold,
+  MIN_SOURCE_ROWS,
   DEFAULT_TRAINING,
   parseRows,
   trainInjectionModel,
@@ -79,6 +80,35 @@ describe("stratifiedSplit", () => {
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(4);
     expect(folds.size).toBe(rows.length);
   });
+
+  it("keeps the rows of one document together, across labels, in splits and folds", () => {
+    const documents = Array.from({ length: 40 }, (_, d) =>
+      ["clean", "attack-1", "attack-2"].map((kind) => ({
+        id: `doc:${d}:${kind}`,
+        source: "docs",
+        label: kind === "clean" ? ("benign" as const) : ("injection" as const),
+        group: `doc:${d}`,
+      })),
+    ).flat();
+    const { train, test } = stratifiedSplit(documents, 5, 0.3);
+    const side = new Map<string, string>();
+    for (const [name, rows] of [
+      ["train", train],
+      ["test", test],
+    ] as const) {
+      for (const row of rows) {
+        expect(side.get(row.group) ?? name).toBe(name);
+        side.set(row.group, name);
+      }
+    }
+    expect(test.length).toBeGreaterThan(0);
+    expect(train.length).toBeGreaterThan(test.length);
+    const folds = stratifiedFolds(documents, 3, 5);
+    for (let d = 0; d < 40; d++) {
+      expect(new Set(["clean", "attack-1", "attack-2"].map((k) => folds.get(`doc:${d}:${k}`))).size).toBe(1);
+    }
+    expect(new Set(folds.values()).size).toBe(5);
+  });
 });
 
 describe("chooseThreshold", () => {
@@ -94,7 +124,7 @@ describe("chooseThreshold", () => {
       ...[0.55, 0.75, 0.95, 0.96, 0.97].map((s) => row("injection", s)),
     ];
     // One false positive allowed (10%): flag from 0.75 up (recall 4/5, benign 0.8/0.85/0.9 → too many).
-    const t = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.1, maxOverDefenseFpr: 1 });
+    const t = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.1, maxSourceFpr: 1 });
     const flagged = scored.filter((s) => s.score >= t);
     expect(flagged.filter((s) => s.row.label === "benign").length).toBeLessThanOrEqual(1);
     expect(flagged.filter((s) => s.row.label === "injection").length).toBe(3);
@@ -102,20 +132,29 @@ describe("chooseThreshold", () => {
     expect(t).toBeLessThanOrEqual(0.95);
   });
 
-  it("respects the over-defense target separately", () => {
+  it("holds every benign source of enough rows to its own target", () => {
     const scored = [
-      ...[0.1, 0.2, 0.3].map((s) => row("benign", s)),
-      ...[0.6, 0.7].map((s) => row("benign", s, "notinject")),
-      ...[0.65, 0.9].map((s) => row("injection", s)),
+      ...Array.from({ length: 30 }, (_, i) => row("benign", 0.01 * (i + 1), "docs")),
+      ...Array.from({ length: 30 }, (_, i) => row("benign", i === 28 ? 0.7 : i === 29 ? 0.8 : 0.01 * (i + 1), "mail")),
+      ...[0.62, 0.65, 0.9].map((s) => row("injection", s)),
     ];
-    const loose = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.5, maxOverDefenseFpr: 1 });
-    const strict = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.5, maxOverDefenseFpr: 0 });
-    // Full recall with the fewest false positives: above the 0.6 benign, at or below the 0.65 injection.
-    expect(loose).toBeGreaterThan(0.6);
-    expect(loose).toBeLessThanOrEqual(0.65);
-    // No over-defense row may be flagged: only the 0.9 injection is left.
-    expect(strict).toBeGreaterThan(0.7);
-    expect(strict).toBeLessThanOrEqual(0.9);
+    const pooled = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.05, maxSourceFpr: 1 });
+    const perSource = chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.05, maxSourceFpr: 0.04 });
+    // Pooled, the two mail rows above 0.6 are 2 of 60 benign (3.3%): full recall is allowed.
+    expect(pooled).toBeLessThanOrEqual(0.62);
+    // Per source they are 2 of 30 (6.7%) of mail: only one may be flagged, so recall drops.
+    expect(perSource).toBeGreaterThan(0.62);
+    expect(scored.filter((s) => s.row.source === "mail" && s.score >= perSource).length).toBeLessThanOrEqual(1);
+  });
+
+  it("leaves sources under the minimum to the pooled target", () => {
+    const scored = [
+      ...Array.from({ length: 40 }, (_, i) => row("benign", 0.01 * (i + 1), "docs")),
+      ...[0.1, 0.8].map((s) => row("benign", s, "tiny")),
+      ...[0.75, 0.9].map((s) => row("injection", s)),
+    ];
+    expect(MIN_SOURCE_ROWS).toBeGreaterThan(2);
+    expect(chooseThreshold(scored, { ...DEFAULT_TRAINING, maxFpr: 0.05, maxSourceFpr: 0 })).toBeLessThanOrEqual(0.75);
   });
 });
 

@@ -1,0 +1,14 @@
+/**
+ * The local guard (rules, hidden-content scan and the small model) as the first check. Its rule
+ * and hidden-content findings may refuse a user; a detection on the model's score alone flags.
+ */
+import { createInjectionDetector, injectionDetector, type InjectionOptions } from "../injection/index.js";
+import { detectorCheck } from "./detector.js";
+import type { GuardCheck } from "./types.js";
+
+export const LOCAL_CHECK = "local";
+
+export function localGuardCheck(options?: InjectionOptions): GuardCheck {
+  // The detector validates its options once; the shared default skips even that.
+  return detectorCheck(LOCAL_CHECK, options === undefined ? injectionDetector : createInjectionDetector(options));
+}
