@@ -8,11 +8,25 @@ import { databaseFromPool, type Database } from "../checkpoint/database.js";
 const HINT = "test/global-setup.ts starts it for the run; did it fail, or is TEST_DATABASE_URL wrong?";
 
 /**
+ * The run's database URL. `npm run test:unit` starts no database: a test that needs one must live
+ * in test/ or be named `*.db.test.ts`, and says so here rather than failing on a connection.
+ */
+export function databaseUrl(): string {
+  const url = inject("databaseUrl") as string | undefined;
+  if (url === undefined) {
+    throw new Error(
+      "this test needs PostgreSQL: put it in test/ or name it *.db.test.ts (npm run test:unit starts none)",
+    );
+  }
+  return url;
+}
+
+/**
  * A pool + saver on the run's shared test database (already migrated by the global setup). Every
  * test file opens its own and closes it in afterAll; none starts a server.
  */
 export async function openTestDatabase(): Promise<Database> {
-  const url = inject("databaseUrl");
+  const url = databaseUrl();
   const pool = await connectPool(url, { source: "the test database", hint: HINT });
   return databaseFromPool(pool, { url, embedded: false });
 }
