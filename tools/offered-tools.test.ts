@@ -36,6 +36,14 @@ describe("an offered tool set", () => {
     expect(registry.specsFor("member").map((s) => s.name)).toEqual(["read", "other", "write"]);
   });
 
+  it("builds each tool's spec once and gives the same one to every role and call", () => {
+    const fresh = new ToolRegistry([read, other, write]);
+    const first = fresh.specsFor("member");
+    expect(fresh.specsFor("member", ["read"])[0]).toBe(first[0]);
+    expect(fresh.specsFor("viewer")[0]).toBe(first[0]);
+    expect(first[0]?.parameters).toMatchObject({ type: "object" });
+  });
+
   it("the engine refuses a call to a tool the run was not offered, without running it", async () => {
     const engine = new ToolEngine(registry);
     const before = runs;

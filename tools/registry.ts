@@ -11,6 +11,7 @@ export interface ToolSpec {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, KeelTool>();
+  private readonly specs = new Map<string, ToolSpec>();
 
   constructor(tools: readonly KeelTool[]) {
     for (const tool of tools) {
@@ -37,13 +38,23 @@ export class ToolRegistry {
     );
   }
 
-  /** JSON-schema specs for binding to the model. */
+  /**
+   * JSON-schema specs for binding to the model. Each tool's spec is built once: tools do not change
+   * after registration, and converting every schema on every model call cost about a millisecond a turn.
+   */
   specsFor(role: Role, offered?: readonly string[]): ToolSpec[] {
-    return this.allowedFor(role, offered).map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      parameters: z.toJSONSchema(tool.schema, { io: "input" }),
-    }));
+    return this.allowedFor(role, offered).map((tool) => {
+      let spec = this.specs.get(tool.name);
+      if (spec === undefined) {
+        spec = {
+          name: tool.name,
+          description: tool.description,
+          parameters: z.toJSONSchema(tool.schema, { io: "input" }),
+        };
+        this.specs.set(tool.name, spec);
+      }
+      return spec;
+    });
   }
 
   /**
