@@ -43,7 +43,8 @@ export async function startKeel(config: KeelConfig, options: { log?: (line: stri
     await fake?.close();
     throw err;
   }
-  const redactor = createRedactor(guardOptionsOf(config));
+  // The server's own bind address is written in its start-up line and identifies no one.
+  const redactor = createRedactor(guardOptionsOf(config), [config.serve.host]);
   const logger = createLogger(config.logLevel, { redact: redactor });
   const tracing = createTracing(config.tracing, redactor);
   const deps = createAgentDeps(config, { fake, pool: async () => database.pool, logger });

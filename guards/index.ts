@@ -83,9 +83,16 @@ export function createGuards(options: GuardOptions = {}, layers?: GuardLayers | 
   };
 }
 
-/** The redactor for log records and trace payloads, with the same strategy as answers. */
-export function createRedactor(options: GuardOptions = {}): (value: unknown) => unknown {
+/**
+ * The redactor for log records and trace payloads, with the same strategy as answers; `keep` lists
+ * values never replaced (the server's own listen address).
+ */
+export function createRedactor(options: GuardOptions = {}, keep: readonly string[] = []): (value: unknown) => unknown {
   const settings = GuardOptionsSchema.parse(options);
   return (value) =>
-    redactDeep(value, { strategy: settings.redaction, ...(settings.hashKey ? { hashKey: settings.hashKey } : {}) });
+    redactDeep(value, {
+      strategy: settings.redaction,
+      ...(settings.hashKey ? { hashKey: settings.hashKey } : {}),
+      ...(keep.length > 0 ? { keep } : {}),
+    });
 }

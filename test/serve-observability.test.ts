@@ -44,6 +44,12 @@ afterAll(async () => {
 });
 
 describe("npm run serve: logs and traces", () => {
+  it("writes its own listen address in the start-up line, not redacted as an IP address", () => {
+    const listening = serve.logLines().find((l) => l.event === "serve_listening");
+    expect(listening?.url).toBe(serve.url);
+    expect(serve.output()).not.toContain("[IP_ADDRESS]");
+  });
+
   it("logs every step with ids, tokens and cost, traces the run, and never writes a planted secret", async () => {
     const client = serve.client();
     const thread = await client.threads.create();

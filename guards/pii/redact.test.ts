@@ -84,3 +84,11 @@ describe("redact", () => {
     expect(redact(once).spans).toEqual([]);
   });
 });
+
+describe("redact: kept values", () => {
+  it("leaves listed values wherever they occur and redacts the rest", () => {
+    const text = "listening on http://10.1.2.3:8080, client 10.9.8.7";
+    expect(redact(text, { keep: ["10.1.2.3"] }).text).toBe("listening on http://10.1.2.3:8080, client [IP_ADDRESS]");
+    expect(redact(text).text).toBe("listening on http://[IP_ADDRESS]:8080, client [IP_ADDRESS]");
+  });
+});

@@ -13,6 +13,11 @@ export interface RedactOptions extends FindOptions {
    * stable within the process but not across processes or restarts.
    */
   hashKey?: string;
+  /**
+   * Values left as they are wherever they occur, e.g. the server's own listen address in its
+   * start-up line: it identifies no one, and an operator needs to read it.
+   */
+  keep?: readonly string[];
 }
 
 export interface Redaction {
@@ -23,7 +28,12 @@ export interface Redaction {
 
 /** Replaces every PII/secret span of `text` according to the strategy. Linear in the text. */
 export function redact(text: string, options: RedactOptions = {}): Redaction {
-  const spans = options.spans ? usable(text, options.spans) : findPii(text, options);
+  const found = options.spans ? usable(text, options.spans) : findPii(text, options);
+  const keep = options.keep;
+  const spans =
+    keep === undefined || keep.length === 0
+      ? found
+      : found.filter((span) => !keep.includes(text.slice(span.start, span.end)));
   if (spans.length === 0) return { text, spans };
   const replace = replacer(options);
   const parts: string[] = [];
