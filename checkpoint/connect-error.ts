@@ -44,13 +44,18 @@ const CONNECTION_LOST = new Set([
   "ENETUNREACH",
   "57P01",
   "57P03",
+  // too_many_connections: the server or the role is at its connection limit; a retry may find a slot.
+  "53300",
   "08000",
   "08001",
   "08003",
   "08006",
 ]);
 
-/** True when PostgreSQL could not be reached or dropped the connection (not a bad query): retryable. */
+/**
+ * True when PostgreSQL could not be reached, refused a connection for lack of slots, or dropped
+ * one (not a bad query): retryable, and the API answers 503 with retry-after.
+ */
 export function isConnectionError(err: unknown): boolean {
   const code = errorCode(err);
   if (code !== undefined && CONNECTION_LOST.has(code)) return true;
