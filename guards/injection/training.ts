@@ -111,13 +111,22 @@ export interface PreparedRow {
  * answer) are an attack, and the untrusted surface, scored by windows (windows.ts), would then flag
  * the clean copy's windows. Undefined when the difference is too short to be an attack.
  */
+const WORD = /[\p{L}\p{N}]/u;
+
 export function insertedText(attacked: string, clean: string): string | undefined {
   let start = 0;
   const limit = Math.min(attacked.length, clean.length);
   while (start < limit && attacked[start] === clean[start]) start++;
   let end = 0;
   while (end < limit - start && attacked[attacked.length - 1 - end] === clean[clean.length - 1 - end]) end++;
-  const inserted = attacked.slice(start, attacked.length - end).trim();
+  // A cut inside a word is ambiguous ("Ignore …" inserted before "Invoice" shares its "I"): move
+  // each cut back to the start of that word, so the attack and the document keep whole words.
+  let stop = attacked.length - end;
+  const inWord = (at: number): boolean =>
+    at > 0 && at < attacked.length && WORD.test(attacked[at - 1]!) && WORD.test(attacked[at]!);
+  while (inWord(start)) start--;
+  while (stop > start && inWord(stop)) stop--;
+  const inserted = attacked.slice(start, stop).trim();
   return inserted.length >= 12 ? inserted : undefined;
 }
 
@@ -157,7 +166,7 @@ export function sourceWeights(rows: readonly Pick<InjectionRow, "source" | "labe
 }
 
 /** Trains and quantizes: validation scores come from the same 8-bit form that ships. */
-export function fit(rows: readonly PreparedRow[], options: TrainingOptions): InjectionModel {
+function fit(rows: readonly PreparedRow[], options: TrainingOptions): InjectionModel {
   const real = rows.filter((p) => p.row.source !== SYNTHETIC_SOURCE).map((p) => p.row);
   const balance = options.balanceSources ? sourceWeights(real) : () => 1;
   const examples = rows.map((p) => ({
