@@ -102,6 +102,20 @@ describe("loadConfig", () => {
   });
 
   // Anonymous callers were members; JWTs could only be HS256.
+  it("reads retention: 20 checkpoints kept, a pass every 10 minutes, threads kept forever by default", () => {
+    expect(loadConfig({}).storage).toEqual({
+      keepCheckpoints: 100,
+      threadTtlMs: undefined,
+      pruneIntervalMs: 600_000,
+      batchSize: 100,
+    });
+    expect(
+      loadConfig({ STORAGE_THREAD_TTL_DAYS: "1.5", STORAGE_PRUNE_INTERVAL_S: "0", STORAGE_KEEP_CHECKPOINTS: "3" })
+        .storage,
+    ).toMatchObject({ keepCheckpoints: 3, threadTtlMs: 129_600_000, pruneIntervalMs: 0 });
+    expect(configError({ STORAGE_KEEP_CHECKPOINTS: "0" }).details?.variables).toEqual(["STORAGE_KEEP_CHECKPOINTS"]);
+  });
+
   it("reads the anonymous role (viewer by default) and a JWKS URL", () => {
     expect(loadConfig({}).auth).toMatchObject({ allowAnonymous: false, anonymousRole: "viewer", jwt: undefined });
     expect(loadConfig({ AUTH_ANONYMOUS_ROLE: "member" }).auth.anonymousRole).toBe("member");

@@ -158,6 +158,15 @@ export const EnvSchema = z.object({
         }
       }
     }),
+  /** Checkpoints kept per thread and namespace by the retention pass: the newest and its ancestors. */
+  // A turn of the agent is about 7 steps: 100 keeps some 14 turns to edit or regenerate from.
+  STORAGE_KEEP_CHECKPOINTS: int(100, 1, 100_000),
+  /** Threads idle this many days are deleted (fractions allowed); 0 keeps them forever. */
+  STORAGE_THREAD_TTL_DAYS: num(0, 0, 36_500),
+  /** Seconds between retention passes under `npm run serve` (one replica at a time); 0 turns them off. */
+  STORAGE_PRUNE_INTERVAL_S: int(600, 0, 604_800),
+  /** Threads a retention pass reads per query; each is then pruned in its own short transaction. */
+  STORAGE_PRUNE_BATCH: int(100, 1, 10_000),
   /** Comma-separated `key:user_id:role` entries (role viewer|member|admin). */
   AUTH_API_KEYS: z.string().default(""),
   /** HS256 secret (32+ bytes) for bearer JWTs: `sub` is the user id, the `role` claim the role (default member). */
@@ -237,6 +246,14 @@ export interface KeelConfig {
     corsOrigins: string[];
     /** Models an assistant may run on: MODEL, FALLBACK_MODEL (when set) and SERVE_ASSISTANT_MODELS. */
     assistantModels: string[];
+  };
+  storage: {
+    keepCheckpoints: number;
+    /** Undefined: threads are kept forever. */
+    threadTtlMs: number | undefined;
+    /** 0: no scheduled passes. */
+    pruneIntervalMs: number;
+    batchSize: number;
   };
   auth: {
     /** Raw `key:user_id:role` entries; server/auth.ts parses and validates them. */
@@ -367,6 +384,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             .filter(Boolean),
         ]),
       ],
+    },
+    storage: {
+      keepCheckpoints: e.STORAGE_KEEP_CHECKPOINTS,
+      threadTtlMs: e.STORAGE_THREAD_TTL_DAYS > 0 ? Math.round(e.STORAGE_THREAD_TTL_DAYS * 86_400_000) : undefined,
+      pruneIntervalMs: e.STORAGE_PRUNE_INTERVAL_S * 1000,
+      batchSize: e.STORAGE_PRUNE_BATCH,
     },
     auth: {
       apiKeys: e.AUTH_API_KEYS,

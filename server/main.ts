@@ -5,6 +5,7 @@ import { loadConfig } from "../runtime/config.js";
 import { KeelError } from "../runtime/errors.js";
 import { createApiApp } from "./app.js";
 import { createAuthenticator } from "./auth.js";
+import { scheduleStoragePasses } from "./storage-schedule.js";
 
 /**
  * `npm run serve`: the graph API on PostgreSQL. SIGTERM/SIGINT drain it: readiness turns 503, new
@@ -43,12 +44,19 @@ async function main(): Promise<void> {
   // Runs left by a process that died are resumed as soon as this one is up.
   void api.executor.sweep().catch((err: Error) => logger.error({ event: "sweep_failed", err: err.message }, "sweep"));
 
+  // Bounded storage: superseded checkpoints and expired threads, one replica at a time.
+  const retention =
+    config.storage.pruneIntervalMs > 0
+      ? scheduleStoragePasses(keel.database.pool, config.storage, config.storage.pruneIntervalMs, logger)
+      : undefined;
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "serve_draining", signal, active_runs: api.executor.activeCount }, "draining");
     clearInterval(sweep);
+    await retention?.stop();
     await api.drain(config.serve.shutdownGraceMs);
     // Answers still being written (a /wait told its run was handed off) get to finish; idle
     // keep-alive sockets are closed now, and whatever is left after a few seconds is cut.
