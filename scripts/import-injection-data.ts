@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { prng } from "../guards/injection/train.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -381,7 +382,7 @@ const tldr: Source = {
       "pages.th": "th",
     };
     const perLang = 100; // pre-sample per language before reading, to keep the run fast
-    const rng = mulberry32(SEED ^ 0x7d1d);
+    const rng = prng(SEED ^ 0x7d1d);
     const out: Candidate[] = [];
     for (const [folder, lang] of Object.entries(langs)) {
       const paths = shuffle(
@@ -490,7 +491,7 @@ const xquad: Source = {
         data: { paragraphs: { context: string; qas: { question: string }[] }[] }[];
       };
       const paragraphs = data.data.flatMap((article) => article.paragraphs);
-      const rng = mulberry32(hashSeed(path));
+      const rng = prng(hashSeed(path));
       for (const p of shuffle(paragraphs, rng).slice(0, perLang.paragraphs)) {
         out.push({ text: p.context, label: "benign", vector: "indirect", category: "document", lang, path });
       }
@@ -518,17 +519,6 @@ const SOURCES: Source[] = [
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], rng: () => number): T[] {
   const a = items.slice();
@@ -683,7 +673,7 @@ for (const source of SOURCES) {
     survivors.push({ ...c, text });
   }
   counts.kept = survivors.length;
-  const chosen = sample(survivors, CAP, mulberry32(hashSeed(source.id)));
+  const chosen = sample(survivors, CAP, prng(hashSeed(source.id)));
   counts.capped = survivors.length - chosen.length;
   for (const c of chosen) index.add(c.text);
 
