@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { detectInjection } from "../injection/index.js";
 import { createGuards, inputAction } from "../index.js";
+import { normalizeText } from "../normalize.js";
 import { runChecks } from "./combine.js";
 import { verdictResult } from "./detector.js";
 import { LOCAL_CHECK, localGuardCheck } from "./local.js";
@@ -56,5 +57,15 @@ describe("localGuardCheck", () => {
     }
     expect((await createGuards().checkInput(texts.modelOnly)).action).toBe("flag");
     expect((await createGuards().checkInput(texts.hidden)).action).toBe("block");
+  });
+});
+
+describe("localGuardCheck input", () => {
+  it("judges the normalized text the layers share, without normalizing again", async () => {
+    const shared = normalizeText(texts.rule);
+    // The raw text is harmless; only the shared normalized form carries the attack.
+    const result = await localGuardCheck().check({ text: texts.benign, normalized: shared, surface: "user" });
+    expect(result.verdict).toBe("injection");
+    expect(result.evidence.map((e) => e.reason)).toContain("rule:ignore-previous");
   });
 });

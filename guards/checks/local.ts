@@ -3,12 +3,17 @@
  * and hidden-content findings may refuse a user; a detection on the model's score alone flags.
  */
 import { createInjectionDetector, injectionDetector, type InjectionOptions } from "../injection/index.js";
-import { detectorCheck } from "./detector.js";
+import { verdictResult } from "./detector.js";
 import type { GuardCheck } from "./types.js";
 
 export const LOCAL_CHECK = "local";
 
 export function localGuardCheck(options?: InjectionOptions): GuardCheck {
   // The detector validates its options once; the shared default skips even that.
-  return detectorCheck(LOCAL_CHECK, options === undefined ? injectionDetector : createInjectionDetector(options));
+  const detector = options === undefined ? injectionDetector : createInjectionDetector(options);
+  return {
+    name: LOCAL_CHECK,
+    // The text the layers normalized once, not normalized again: this runs on every message and tool result.
+    check: ({ text, normalized, surface }) => verdictResult(LOCAL_CHECK, detector.detect(text, surface, normalized)),
+  };
 }

@@ -4,7 +4,7 @@
  * (no I/O after the weights are loaded at import) and linear in the input.
  */
 import { z } from "zod";
-import { normalizeText } from "../normalize.js";
+import { normalizeText, type NormalizedText } from "../normalize.js";
 import type { InjectionDetector, InjectionVerdict, TextSurface } from "../types.js";
 import { gatherEvidence } from "./evidence.js";
 import { loadModel, ModelFileSchema, type InjectionModel } from "./model.js";
@@ -46,8 +46,12 @@ type ResolvedOptions = z.output<typeof InjectionOptionsSchema>;
 
 const DEFAULTS: ResolvedOptions = InjectionOptionsSchema.parse({});
 
-function judge(text: string, surface: TextSurface, options: ResolvedOptions): InjectionVerdict {
-  const normalized = normalizeText(text);
+function judge(
+  text: string,
+  surface: TextSurface,
+  options: ResolvedOptions,
+  normalized: NormalizedText = normalizeText(text),
+): InjectionVerdict {
   const model = options.model === undefined ? committedModel() : options.model;
   const evidence = gatherEvidence(text, normalized, surface, model);
   const logit = evidence.modelLogit;
@@ -66,12 +70,15 @@ export function detectInjection(text: string, surface: TextSurface, options?: In
   return judge(text, surface, options === undefined ? DEFAULTS : InjectionOptionsSchema.parse(options));
 }
 
-/** The guard behind the shared detector interface; options are validated once, here. */
+/**
+ * The guard behind the shared detector interface; options are validated once, here. A caller that
+ * has already normalized the text (the guard layers share one `normalizeText` per text) passes it.
+ */
 export function createInjectionDetector(options?: InjectionOptions): InjectionDetector & {
-  detect(text: string, surface: TextSurface): InjectionVerdict;
+  detect(text: string, surface: TextSurface, normalized?: NormalizedText): InjectionVerdict;
 } {
   const resolved = options === undefined ? DEFAULTS : InjectionOptionsSchema.parse(options);
-  return { detect: (text, surface) => judge(text, surface, resolved) };
+  return { detect: (text, surface, normalized?: NormalizedText) => judge(text, surface, resolved, normalized) };
 }
 
 /** The default detector, with the committed model and thresholds. */
