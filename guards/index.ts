@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { combineOutcomes, decideAction, defaultChecks, runChecks, strongEvidence } from "./checks/index.js";
+import { combineOutcomes, decideAction, defaultChecks, runChecks, verdictResult } from "./checks/index.js";
 import type { GuardCheck } from "./checks/index.js";
 import { normalizeText } from "./normalize.js";
 import { redact, redactDeep } from "./pii/index.js";
@@ -38,8 +38,8 @@ export interface InputCheck {
  * for unit tests.
  */
 export function inputAction(verdict: InjectionVerdict, blockScore: number | undefined): InputCheck["action"] {
-  if (verdict.label !== "injection") return "allow";
-  return strongEvidence(verdict) || (blockScore !== undefined && verdict.score >= blockScore) ? "block" : "flag";
+  // The combiner's rule, applied to one detector's verdict: one place decides what refuses.
+  return decideAction([{ check: "verdict", result: verdictResult("verdict", verdict) }], blockScore);
 }
 
 /** The guards as the graph uses them: one object, injected, no globals. */
