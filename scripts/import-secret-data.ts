@@ -3,7 +3,7 @@
 // mirror, sorts its inputs, writes rows in a fixed order.
 //
 //   npx tsx scripts/import-secret-data.ts [--mirror DIR] [--commit SHA] [--out FILE]
-//   npx tsx scripts/import-secret-data.ts --measure [FILE]   (held-out figures, detector unchanged)
+//   Figures: npx tsx scripts/eval-pii.ts (span table with --data FILE; row-level SECRET table per source).
 //
 // Labels are secretlint's own expected outputs: every rule package has
 // test/snapshots/<case>/{input*, output.json}; output.json is the rule's snapshot for that input
@@ -11,7 +11,7 @@
 // value the rule reports). A case with no messages is a negative for that rule. See
 // data/guards/secrets/SOURCES.md for what is kept, what is left out and why.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -456,118 +456,5 @@ function importGitleaks(): void {
   );
 }
 
-interface Row {
-  id: string;
-  text: string;
-  spans: Span[] | null;
-  contains_pii: boolean;
-  meta?: { tp_rules?: string[]; fp_rules?: string[] };
-}
-
-/**
- * One measurement of the current detector on a held-out file: `findPii(text, {types: ["SECRET"]})`.
- * Span level uses eval-pii's rule (same type, intersection >= half the longer span; overlapping gold
- * spans form one item). Row level: a row is predicted positive when anything is detected.
- * Misses are grouped by the source's rule (orig_type), false positives by the row's case.
- */
-async function measure(file: string): Promise<void> {
-  const { findPii } = await import("../guards/pii/index.js");
-  const rows = readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Row);
-  const ov = (a: { start: number; end: number }, b: { start: number; end: number }) =>
-    Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
-  const hit = (p: { start: number; end: number }, g: { start: number; end: number }) =>
-    ov(p, g) * 2 >= Math.max(p.end - p.start, g.end - g.start);
-  let gold = 0,
-    found = 0,
-    pred = 0,
-    correct = 0,
-    tp = 0,
-    fp = 0,
-    fn = 0,
-    tn = 0;
-  let looseFound = 0,
-    looseCorrect = 0;
-  const rowMiss = new Map<string, string[]>();
-  const rowFp = new Map<string, string[]>();
-  const missBy = new Map<string, string[]>();
-  const fpBy = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, k: string, v: string) => m.set(k, [...(m.get(k) ?? []), v]);
-  const clip = (s: string) => JSON.stringify(s.length > 90 ? `${s.slice(0, 90)}…` : s);
-  for (const row of rows) {
-    const preds = findPii(row.text, { types: ["SECRET"] });
-    const spans = row.spans ?? [];
-    const rowCase = row.id.replace(/^[^:]+:/, "");
-    if (row.spans !== null) {
-      const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
-      const clusters: Span[][] = [];
-      let end = -1;
-      for (const g of sorted) {
-        const last = clusters[clusters.length - 1];
-        if (last && g.start < end) last.push(g);
-        else clusters.push([g]);
-        end = Math.max(end, g.end);
-      }
-      for (const c of clusters) {
-        gold++;
-        if (preds.some((p) => c.some((g) => ov(p, g) > 0))) looseFound++;
-        if (preds.some((p) => c.some((g) => hit(p, g)))) found++;
-        else add(missBy, c[0]!.orig_type, `${row.id} ${clip(row.text.slice(c[0]!.start, c[0]!.end))}`);
-      }
-      for (const p of preds) {
-        pred++;
-        if (spans.some((g) => ov(p, g) > 0)) looseCorrect++;
-        if (spans.some((g) => hit(p, g))) correct++;
-        else
-          add(
-            fpBy,
-            row.contains_pii ? `${rowCase} (positive row, extra span)` : rowCase,
-            `${row.id} ${clip(row.text.slice(p.start, p.end))}`,
-          );
-      }
-    }
-    const said = preds.length > 0;
-    // row family: the source rule that lists the row (gitleaks meta), else the fixture's rule
-    const family = (row.contains_pii ? row.meta?.tp_rules?.[0] : row.meta?.fp_rules?.[0]) ?? rowCase.split("/")[0]!;
-    if (row.contains_pii && said) tp++;
-    else if (row.contains_pii) {
-      fn++;
-      add(rowMiss, family, `${row.id} ${clip(row.text)}`);
-    } else if (said) {
-      fp++;
-      const found = preds.map((p) => clip(row.text.slice(p.start, p.end))).join(" ");
-      add(rowFp, family, `${row.id} ${found} in ${clip(row.text)}`);
-    } else tn++;
-  }
-  const r = (a: number, b: number) => (b === 0 ? "-" : (a / b).toFixed(3));
-  const out = [
-    `${file}: ${rows.length} rows (${tp + fn} positive, ${fp + tn} negative)`,
-    `span: gold ${gold}, predicted ${pred}, precision ${r(correct, pred)} (${correct}/${pred}), recall ${r(found, gold)} (${found}/${gold})`,
-    `span, loose (any overlap, post-hoc, tolerates whole-URL vs password-only spans): precision ${r(looseCorrect, pred)} (${looseCorrect}/${pred}), recall ${r(looseFound, gold)} (${looseFound}/${gold})`,
-    `row:  precision ${r(tp, tp + fp)} (${tp}/${tp + fp}), recall ${r(tp, tp + fn)} (${tp}/${tp + fn}), FPR ${r(fp, fp + tn)} (${fp}/${fp + tn})`,
-    "\nmissed labelled spans by source rule:",
-  ];
-  for (const [k, v] of [...missBy].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])))
-    out.push(`  ${k} (${v.length})`, ...v.map((x) => `      ${x}`));
-  out.push("\nunlabelled detections (false positives) by case:");
-  for (const [k, v] of [...fpBy].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])))
-    out.push(`  ${k} (${v.length})`, ...v.map((x) => `      ${x}`));
-  out.push("\nrow level: positive rows with no detection, by source rule:");
-  for (const [k, v] of [...rowMiss].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])))
-    out.push(`  ${k} (${v.length})`, ...v.map((x) => `      ${x}`));
-  out.push("\nrow level: negative rows with a detection, by source rule:");
-  for (const [k, v] of [...rowFp].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])))
-    out.push(`  ${k} (${v.length})`, ...v.map((x) => `      ${x}`));
-  process.stdout.write(`${out.join("\n")}\n`);
-}
-
-if (process.argv.includes("--measure")) {
-  const i = process.argv.indexOf("--measure");
-  const f = process.argv[i + 1];
-  await measure(resolve(f && !f.startsWith("--") ? f : resolve(repoRoot, "data/guards/secrets/secretlint.jsonl")));
-} else {
-  main();
-  importGitleaks();
-}
+main();
+importGitleaks();
