@@ -10,11 +10,10 @@ import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { foldGroups, markdownTable, runFold, summarizeByFamily, type FoldResult } from "../guards/injection/loso.js";
 import { DEFAULT_TRAINING, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
 import { dataPaths, loadInjectionData } from "./injection-data.js";
-import { runInWorkers, writeResultsJson } from "./fold-workers.js";
+import { runInWorkers, workerOrMain, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
 interface FoldTask {
@@ -25,15 +24,10 @@ interface FoldTask {
   k: number;
 }
 
-if (!isMainThread) {
-  const task = workerData as FoldTask;
-  parentPort?.postMessage(runFold(task.rows, task.heldOut, task.options, foldGroups(task.rows, task.seed, task.k)));
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+workerOrMain(
+  (task: FoldTask) => runFold(task.rows, task.heldOut, task.options, foldGroups(task.rows, task.seed, task.k)),
+  main,
+);
 
 async function main(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));

@@ -14,7 +14,6 @@ import { availableParallelism } from "node:os";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { detectInjection } from "../guards/injection/detect.js";
 import {
   comparisonTable,
@@ -36,7 +35,7 @@ import { loadModel, ModelFileSchema } from "../guards/injection/model.js";
 import { stratifiedSplit } from "../guards/injection/split.js";
 import { DEFAULT_TRAINING, surfaceOf, type InjectionRow, type TrainingOptions } from "../guards/injection/training.js";
 import { dataPaths, loadInjectionData } from "./injection-data.js";
-import { runInWorkers, writeResultsJson } from "./fold-workers.js";
+import { runInWorkers, workerOrMain, writeResultsJson } from "./fold-workers.js";
 import { printInjectionReport } from "./injection-report.js";
 
 interface FoldTask {
@@ -45,16 +44,8 @@ interface FoldTask {
   options: TrainingOptions;
 }
 
-if (!isMainThread) {
-  // A worker: one fold, posted back whole.
-  const task = workerData as FoldTask;
-  parentPort?.postMessage(runFold(task.rows, task.heldOut, task.options));
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+// A worker trains and scores one fold, posted back whole.
+workerOrMain((task: FoldTask) => runFold(task.rows, task.heldOut, task.options), main);
 
 async function main(): Promise<void> {
   const root = fileURLToPath(new URL("..", import.meta.url));

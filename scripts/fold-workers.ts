@@ -2,7 +2,7 @@
 // as JSON the repository's prettier accepts.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Worker } from "node:worker_threads";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 /**
  * Runs each task in a worker thread loading `scriptUrl` (which answers its `workerData` with one
@@ -50,4 +50,19 @@ export async function writeResultsJson(path: string, value: unknown): Promise<vo
     // prettier is a dev dependency; without it the JSON is still valid.
   }
   writeFileSync(path, text);
+}
+
+/**
+ * A fold script's entry: in a worker (see `runInWorkers`), answers its task with `work`; in the
+ * main thread, runs `main`, and a failure sets the exit code.
+ */
+export function workerOrMain<T, R>(work: (task: T) => R, main: () => Promise<void>): void {
+  if (!isMainThread) {
+    parentPort?.postMessage(work(workerData as T));
+    return;
+  }
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }
