@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { detectInjection } from "../guards/injection/detect.js";
 import { parseRows } from "../guards/injection/training.js";
 import { prng } from "../guards/injection/train.js";
+import type { TextSurface } from "../guards/types.js";
 
 const MB = 1_000_000;
 const TARGET_MB_PER_S = 20;
@@ -76,36 +77,48 @@ const ADVERSARIAL: Record<string, (size: number) => string> = {
   "percent and morse runs": (size) => fill(size, "%41%42 .- -... "),
 };
 
-function secondsFor(text: string): number {
+function secondsFor(text: string, surface: TextSurface): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    detectInjection(text, "untrusted");
+    detectInjection(text, surface);
     best = Math.min(best, performance.now() - started);
   }
   return best / 1000;
 }
 
-function measure(name: string, make: (size: number) => string): { name: string; mbPerS: number; ratio: number } {
+function measure(
+  name: string,
+  make: (size: number) => string,
+  surface: TextSurface = "untrusted",
+): { name: string; mbPerS: number; ratio: number } {
   const full = make(MB);
   const quarter = make(MB / 4);
-  secondsFor(quarter); // warm-up
-  const tQuarter = secondsFor(quarter);
-  const tFull = secondsFor(full);
+  secondsFor(quarter, surface); // warm-up
+  const tQuarter = secondsFor(quarter, surface);
+  const tFull = secondsFor(full, surface);
   return { name, mbPerS: full.length / MB / tFull, ratio: tFull / tQuarter };
 }
 
 const [cpuLoad] = loadavg();
 console.log(
-  `injection guard throughput (best of ${runs} runs, untrusted surface; load average ${cpuLoad?.toFixed(2)})`,
+  `injection guard throughput (best of ${runs} runs, untrusted surface unless named; load average ${cpuLoad?.toFixed(2)})`,
 );
 console.log(`${"input".padEnd(38)} ${"MB/s".padStart(7)}  t(1 MB)/t(0.25 MB)`);
 const results = [
   measure("ordinary text", (size) => ordinaryText(size)),
   measure("ordinary text, ASCII only", (size) => ordinaryText(size, true)),
+  // The same text as user input: no windows (guards/injection/windows.ts), so the two rows show their cost.
+  measure("ordinary text, user surface", (size) => ordinaryText(size), "user"),
   ...Object.entries(ADVERSARIAL).map(([n, f]) => measure(n, f)),
 ];
 for (const r of results) console.log(`${r.name.padEnd(38)} ${r.mbPerS.toFixed(1).padStart(7)}  ${r.ratio.toFixed(2)}`);
+const [untrusted, , user] = results;
+if (untrusted && user) {
+  console.log(
+    `windows on untrusted text: ${(user.mbPerS / untrusted.mbPerS).toFixed(2)}× the time of the same text as user input`,
+  );
+}
 const slowest = results.reduce((a, b) => (b.mbPerS < a.mbPerS ? b : a));
 const worstRatio = Math.max(...results.map((r) => r.ratio));
 console.log(
