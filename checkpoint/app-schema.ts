@@ -90,4 +90,9 @@ export const APP_MIGRATIONS: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (assistant_id, version)
   )`,
+  // The run queue (server/run-queue.ts): queued runs are read by status, owner and age at every
+  // claim, and owners take turns by when their last run started.
+  `ALTER TABLE keel_runs ADD COLUMN IF NOT EXISTS started_at timestamptz;
+  CREATE INDEX IF NOT EXISTS keel_runs_queued ON keel_runs (owner_id, created_at) WHERE status = 'pending';
+  CREATE INDEX IF NOT EXISTS keel_runs_owner_started ON keel_runs (owner_id, started_at)`,
 ];

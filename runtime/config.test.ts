@@ -90,9 +90,15 @@ describe("loadConfig", () => {
     ]);
   });
 
-  // One user could take every run slot; the per-user cap defaults below the server's and never above it.
-  it("reads the per-user run cap: 4 by default, never more than SERVE_MAX_CONCURRENT_RUNS", () => {
-    expect(loadConfig({}).serve).toMatchObject({ maxConcurrentRuns: 16, maxRunsPerUser: 4 });
+  // The queue serves users in turn, so by default one user may use every slot (a backend calling
+  // with one key is one user); a lower cap reserves slots for others, and is never above the server's.
+  it("reads the per-user run cap: SERVE_MAX_CONCURRENT_RUNS by default, never more", () => {
+    expect(loadConfig({}).serve).toMatchObject({
+      maxConcurrentRuns: 16,
+      maxRunsPerUser: 16,
+      maxQueuedRuns: 10_000,
+      maxQueuedPerUser: 2_500,
+    });
     expect(loadConfig({ SERVE_MAX_CONCURRENT_RUNS: "2" }).serve.maxRunsPerUser).toBe(2);
     expect(loadConfig({ SERVE_MAX_RUNS_PER_USER: "10" }).serve.maxRunsPerUser).toBe(10);
     const error = configError({ SERVE_MAX_CONCURRENT_RUNS: "8", SERVE_MAX_RUNS_PER_USER: "9" });

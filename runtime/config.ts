@@ -114,13 +114,22 @@ export const EnvSchema = z.object({
   SERVE_MAX_BODY_BYTES: int(1_000_000, 1_000, 100_000_000),
   /** On SIGTERM: how long running runs may take to finish before they are stopped at their last checkpoint. */
   SERVE_SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
-  /** Runs executing at once in this process; each holds one database connection for its thread lock. */
+  /** Runs executing at once in this process; more wait in the queue (in PostgreSQL) for a free slot on any replica. */
   SERVE_MAX_CONCURRENT_RUNS: int(16, 1, 1_000),
-  /** Runs one user may have executing at once in this process (default 4, or SERVE_MAX_CONCURRENT_RUNS if lower). */
+  /**
+   * Runs one user may have executing at once in this process (default: SERVE_MAX_CONCURRENT_RUNS).
+   * The queue already serves users in turn; a lower cap reserves slots for other users.
+   */
   SERVE_MAX_RUNS_PER_USER: z.preprocess(
     (v) => (v === "" || v === undefined ? undefined : Number(v)),
     z.number().int().min(1).max(1_000).optional(),
   ),
+  /** Runs waiting to start, across all replicas, beyond which new runs get 503 `queue_full`. */
+  SERVE_MAX_QUEUED_RUNS: int(10_000, 1, 1_000_000),
+  /** Runs one user may have waiting to start, beyond which their new runs get 429 `user_queue_full`. */
+  SERVE_MAX_QUEUED_PER_USER: int(2_500, 1, 1_000_000),
+  /** How often a replica looks at the queue for runs it has room for (it also looks whenever a run ends). */
+  SERVE_QUEUE_POLL_MS: int(500, 20, 60_000),
   /** How often a replica looks for runs whose process died, to resume them from their last checkpoint. */
   SERVE_SWEEP_MS: int(5_000, 100, 600_000),
   /**
@@ -241,6 +250,9 @@ export interface KeelConfig {
     maxConcurrentRuns: number;
     /** At most maxConcurrentRuns. */
     maxRunsPerUser: number;
+    maxQueuedRuns: number;
+    maxQueuedPerUser: number;
+    queuePollMs: number;
     sweepMs: number;
     /** Browser origins allowed by CORS: exact origins, or ["*"] for any; empty for none. */
     corsOrigins: string[];
@@ -372,7 +384,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.SERVE_MAX_BODY_BYTES,
       shutdownGraceMs: e.SERVE_SHUTDOWN_GRACE_MS,
       maxConcurrentRuns: e.SERVE_MAX_CONCURRENT_RUNS,
-      maxRunsPerUser: e.SERVE_MAX_RUNS_PER_USER ?? Math.min(4, e.SERVE_MAX_CONCURRENT_RUNS),
+      maxRunsPerUser: e.SERVE_MAX_RUNS_PER_USER ?? e.SERVE_MAX_CONCURRENT_RUNS,
+      maxQueuedRuns: e.SERVE_MAX_QUEUED_RUNS,
+      maxQueuedPerUser: e.SERVE_MAX_QUEUED_PER_USER,
+      queuePollMs: e.SERVE_QUEUE_POLL_MS,
       sweepMs: e.SERVE_SWEEP_MS,
       corsOrigins: e.SERVE_CORS_ORIGINS,
       assistantModels: [

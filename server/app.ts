@@ -49,7 +49,7 @@ export function createApiApp(
   const { pool, saver } = keel.database;
   const connectionString = pool.options.connectionString;
   if (!connectionString) throw new Error("the database pool has no connection string");
-  const locks = new ThreadLocks(connectionString, config.serve.maxConcurrentRuns);
+  const locks = new ThreadLocks(connectionString);
   // Traced and logged like every Keel run: the callbacks ride on the graph the engine executes.
   const graph = keel.agent.withConfig({
     runName: "keel-turn",
@@ -74,6 +74,9 @@ export function createApiApp(
     logger: parts.logger,
     maxConcurrentRuns: config.serve.maxConcurrentRuns,
     maxRunsPerUser: config.serve.maxRunsPerUser,
+    maxQueuedRuns: config.serve.maxQueuedRuns,
+    maxQueuedPerUser: config.serve.maxQueuedPerUser,
+    queuePollMs: config.serve.queuePollMs,
   });
   const deps: RouteDeps = {
     pool,

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import type { Agent } from "../graphs/agent.js";
@@ -11,12 +10,18 @@ import { ApiError } from "./errors.js";
 import type { RunKwargs } from "./run-request.js";
 import { readSse, type SseEvent } from "./sse.js";
 import {
-  ACTIVE_RUN_STATUSES,
-  activeRunOfThread,
-  activeRuns,
+  cancelQueuedRun,
+  claimRun,
   insertRun,
+  nextQueuedRuns,
+  queuedCounts,
+  runsByIds,
+  unclaimRun,
+} from "./run-queue.js";
+import {
+  ACTIVE_RUN_STATUSES,
   isCancelRequested,
-  runOfThread,
+  runningRuns,
   setThreadStatus,
   updateRun,
   type RunRow,
@@ -45,6 +50,13 @@ export interface RunOutcome {
 
 type AbortReason = "cancel" | "shutdown" | "lock_lost";
 
+/** A slot reserved for a run about to execute here (RunExecutor.reserve). */
+interface Slot {
+  started(): void;
+  release(): void;
+  cancel(): void;
+}
+
 /** The events a failed run's stream carries, and what /wait answers with it. */
 export const errorValues = (error: { error: string; message: string } | null) => (error ? { __error__: error } : null);
 
@@ -62,20 +74,31 @@ export type RunStop = {
  * What the clients of a run stopped here but continuing elsewhere are told (the stream's last
  * `error` event; `wait` answers it as `__error__`, which the SDK throws as "code: message").
  */
-function handoffNotice(reason: "shutdown" | "lock_lost", run: RunRow): NonNullable<RunOutcome["handoff"]> {
+function handoffNotice(
+  reason: "shutdown" | "lock_lost" | "queued",
+  run: Pick<RunRow, "run_id" | "thread_id">,
+): NonNullable<RunOutcome["handoff"]> {
   const path = `/threads/${run.thread_id}/runs/${run.run_id}`;
   const join = `Join it: GET ${path}/join for its result (SDK runs.join) or GET ${path}/stream for its events (runs.joinStream).`;
-  return reason === "lock_lost"
-    ? {
+  switch (reason) {
+    case "lock_lost":
+      return {
         error: "database_connection_lost",
         message:
           `This server lost its database connection mid-run; run ${run.run_id} continues: its status stays running, ` +
           `and it resumes from its last checkpoint once the database answers again, here or on another replica. ${join}`,
-      }
-    : {
+      };
+    case "queued":
+      return {
+        error: "run_handed_off",
+        message: `This server is shutting down; run ${run.run_id} stays queued and runs on another replica. ${join}`,
+      };
+    default:
+      return {
         error: "run_handed_off",
         message: `This server is shutting down; run ${run.run_id} continues on another replica from its last checkpoint. ${join}`,
       };
+  }
 }
 
 /** Resuming the same run more often than this means it crashes its process: it is failed instead. */
@@ -83,20 +106,29 @@ const MAX_ATTEMPTS = 3;
 /** Events kept per run for late subscribers (joinStream on the executing replica). */
 const REPLAY_EVENTS = 500;
 
-/** One executing run: its events fan out to any number of subscribers, with replay of recent ones. */
+/**
+ * One run's stream in this process, from the moment it is queued: its events fan out to any number
+ * of subscribers, with replay of recent ones. A run queued here may be claimed by another replica;
+ * its execution here then ends with the run's final state, read from the database.
+ */
 export class Execution {
   readonly controller = new AbortController();
   abortReason: AbortReason | undefined;
+  readonly done: Promise<RunOutcome>;
+  private resolveDone!: (outcome: RunOutcome) => void;
   private readonly buffer: SseEvent[] = [];
   private readonly subscribers = new Set<(event: SseEvent | null) => void>();
   private ended = false;
-  done!: Promise<RunOutcome>;
 
   constructor(
     readonly runId: string,
     readonly threadId: string,
     readonly clientModes: readonly string[],
-  ) {}
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // Clients learn the run's id at once, even while it waits in the queue.
+    this.emit({ event: "metadata", data: JSON.stringify({ run_id: runId }) });
+  }
 
   abort(reason: AbortReason): void {
     if (this.controller.signal.aborted) return;
@@ -105,15 +137,19 @@ export class Execution {
   }
 
   emit(event: SseEvent): void {
+    if (this.ended) return;
     this.buffer.push(event);
     if (this.buffer.length > REPLAY_EVENTS) this.buffer.shift();
     for (const s of this.subscribers) s(event);
   }
 
-  end(): void {
+  /** Ends the stream with the run's outcome (once; later calls are ignored). */
+  settle(outcome: RunOutcome): void {
+    if (this.ended) return;
     this.ended = true;
     for (const s of this.subscribers) s(null);
     this.subscribers.clear();
+    this.resolveDone(outcome);
   }
 
   /** Receives buffered events first, then live ones; `null` marks the end. */
@@ -134,44 +170,67 @@ export interface ExecutorDeps {
   saver: BaseCheckpointSaver;
   agent: Agent;
   /** The LangGraph API engine runs execute through (an in-process Hono app; see server/app.ts). */
-  engine: { request(path: string, init: RequestInit): Response | Promise<Response> };
+  engine: { request(path: string, init?: RequestInit): Response | Promise<Response> };
   graphId: string;
   logger: Logger;
   maxConcurrentRuns: number;
   /** Runs one user may have executing at once in this process (default: maxConcurrentRuns). */
   maxRunsPerUser?: number;
+  /** Queued runs, in all and per user, beyond which a new run is refused (default: unbounded). */
+  maxQueuedRuns?: number;
+  maxQueuedPerUser?: number;
+  /** How often this replica looks for queued runs it has room for, and at runs its callers wait on. */
+  queuePollMs?: number;
   /** How often a run checks whether another replica asked to cancel it. */
   cancelPollMs?: number;
 }
 
 /**
- * Starts, streams, cancels, hands off and resumes runs. A run executes in the process holding its
- * thread's lock; its request and status live in PostgreSQL, so when that process dies any replica's
- * sweep takes the lock and continues the run from its last checkpoint.
+ * Queues, starts, streams, cancels, hands off and resumes runs. Every run is queued in PostgreSQL
+ * first and executed by whichever replica has a free slot (fairly across users, server/run-queue.ts),
+ * in the process holding its thread's lock; when that process dies any replica's sweep takes the lock
+ * and continues the run from its last checkpoint.
  */
 export class RunExecutor {
+  /** Runs executing here. */
   private readonly active = new Map<string, Execution>();
-  /** Runs executing, or being started, per owner: counted from admission so racing starts cannot overshoot. */
+  /** Runs queued by this process's callers and not yet executing here. */
+  private readonly waiting = new Map<string, Execution>();
+  /** Runs executing here per owner. */
   private readonly perUser = new Map<string, number>();
+  /** Slots reserved by starts and claims that have not launched yet. */
+  private starting = 0;
   /** Listeners for runs starting on a thread in this process (GET /threads/{id}/stream). */
   private readonly watchers = new Map<string, Set<(execution: Execution) => void>>();
   private draining = false;
+  private readonly timer: NodeJS.Timeout;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private sweeping: Promise<number> | undefined;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    this.timer = setInterval(() => this.poll(), deps.queuePollMs ?? 500);
+    this.timer.unref();
+  }
 
   get activeCount(): number {
     return this.active.size;
   }
 
+  get queuedHere(): number {
+    return this.waiting.size;
+  }
+
+  /** The run's stream in this process: executing here, or queued by a caller here. */
   local(runId: string): Execution | undefined {
-    return this.active.get(runId);
+    return this.active.get(runId) ?? this.waiting.get(runId);
   }
 
   get isDraining(): boolean {
     return this.draining;
   }
 
-  /** Calls `listener` with each run of the thread that starts executing in this process, until unwatched. */
+  /** Calls `listener` with each run of the thread that is queued or starts executing in this process, until unwatched. */
   watch(threadId: string, listener: (execution: Execution) => void): () => void {
     let set = this.watchers.get(threadId);
     if (!set) this.watchers.set(threadId, (set = new Set()));
@@ -182,7 +241,10 @@ export class RunExecutor {
     };
   }
 
-  /** A new run on a thread: 409 while another run of the thread is active anywhere. */
+  /**
+   * Queues a new run on a thread: 409 while another run of the thread is active anywhere. It starts
+   * at once when this process has a free slot, else when one frees here or on another replica.
+   */
   async start(request: {
     threadId: string;
     ownerId: string;
@@ -190,89 +252,91 @@ export class RunExecutor {
     kwargs: StoredKwargs;
     metadata: Record<string, unknown>;
   }): Promise<{ run: RunRow; execution: Execution }> {
-    this.assertAccepting(request.ownerId);
-    // Counted from here, so starts racing past the check above cannot overshoot the user's cap.
-    const release = this.hold(request.ownerId);
-    const lock = await this.acquireToStart(request.threadId).catch((err: unknown) => {
-      release();
-      throw err;
-    });
-    if (!lock) {
-      release();
+    this.assertAccepting();
+    const queued = await this.assertQueueRoom(request.ownerId);
+    const row = {
+      run_id: randomUUID(),
+      thread_id: request.threadId,
+      owner_id: request.ownerId,
+      assistant_id: request.assistantId,
+      kwargs: request.kwargs as unknown as Record<string, unknown>,
+      metadata: request.metadata,
+      start_checkpoint_id: await this.latestCheckpointId(request.threadId),
+    };
+    // With room here and nobody queued, the run starts at once: inserted already claimed, under its
+    // thread lock, so no other replica can take it in between. Otherwise it waits its turn. The slot
+    // is reserved before the first await, so racing starts cannot overfill the process.
+    const slot = queued === 0 ? this.reserve(request.ownerId) : undefined;
+    let lock: ThreadLock | undefined;
+    let run: RunRow | undefined;
+    try {
+      lock = slot ? await this.deps.locks.tryAcquire(request.threadId) : undefined;
+      run = await insertRun(this.deps.pool, row, lock ? "running" : "pending");
+    } finally {
+      if (!run) await lock?.release();
+      if (!run || !lock) slot?.cancel();
+    }
+    if (!run) {
+      // Possibly a run left by a process that died: the sweep resumes it, then the thread is free.
+      void this.sweep().catch(() => undefined);
       throw busy(request.threadId);
     }
-    let lockPassedOn = false;
-    try {
-      const orphan = await activeRunOfThread(this.deps.pool, request.threadId);
-      if (orphan) {
-        // Nobody holds the lock, so the process that ran it is gone: finish that run first.
-        this.launch(orphan, lock, true);
-        lockPassedOn = true;
-        throw busy(request.threadId, "its previous run is being resumed");
-      }
-      const run = await insertRun(this.deps.pool, {
-        run_id: randomUUID(),
-        thread_id: request.threadId,
-        owner_id: request.ownerId,
-        assistant_id: request.assistantId,
-        kwargs: request.kwargs as unknown as Record<string, unknown>,
-        metadata: request.metadata,
-        start_checkpoint_id: await this.latestCheckpointId(request.threadId),
-      });
-      // As LangGraph's API does: the thread names its latest run's graph and assistant (by id), which
-      // agent-chat-ui lists threads by (metadata.graph_id, or assistant_id when given a UUID).
-      await setThreadStatus(this.deps.pool, request.threadId, "busy", {
-        graph_id: this.deps.graphId,
-        assistant_id: request.assistantId,
-      });
-      lockPassedOn = true;
-      return { run, execution: this.launch(run, lock, false, release) };
-    } catch (err) {
-      release();
-      if (!lockPassedOn) await lock.release();
+    // As LangGraph's API does: the thread names its latest run's graph and assistant (by id), which
+    // agent-chat-ui lists threads by (metadata.graph_id, or assistant_id when given a UUID).
+    await setThreadStatus(this.deps.pool, request.threadId, "busy", {
+      graph_id: this.deps.graphId,
+      assistant_id: request.assistantId,
+    }).catch(async (err: unknown) => {
+      if (!lock) throw err;
+      // Claimed but not started: back to the queue, for this or another replica.
+      slot?.cancel();
+      await unclaimRun(this.deps.pool, run.run_id).catch(() => undefined);
+      await lock.release();
       throw err;
+    });
+    const execution = new Execution(run.run_id, run.thread_id, request.kwargs.stream_mode);
+    if (lock && slot) {
+      this.launch(run, lock, execution, slot);
+      return { run, execution };
     }
+    this.waiting.set(run.run_id, execution);
+    this.announce(execution);
+    // Shutdown began while this run was being queued: it stays queued for another replica.
+    if (this.draining) this.handOffWaiting();
+    else this.pump();
+    return { run, execution };
   }
 
   /**
-   * The thread's lock for a new run. Another replica's sweep takes a thread's lock for a moment to
-   * look at a run that has just ended; a caller starting the next run in that moment (an approval
-   * right after the pause) must not get a spurious 409, so a thread with no active run is tried again
-   * for a little while. A thread whose run is really in progress answers busy at once.
+   * Cancels a run known here: one executing here is stopped; one queued (by a caller anywhere) ends
+   * `interrupted` without running. A run executing on another replica notices its flag there.
    */
-  private async acquireToStart(threadId: string): Promise<ThreadLock | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const lock = await this.deps.locks.tryAcquire(threadId);
-      if (lock || attempt >= 5) return lock;
-      if (await activeRunOfThread(this.deps.pool, threadId)) return undefined;
-      await sleep(20 * (attempt + 1));
+  async cancel(runId: string): Promise<void> {
+    const executing = this.active.get(runId);
+    if (executing) {
+      executing.abort("cancel");
+      return;
     }
+    const row = await cancelQueuedRun(this.deps.pool, runId);
+    if (!row) return;
+    await setThreadStatus(this.deps.pool, row.thread_id, (await this.endOf(row.thread_id, "interrupted")).thread);
+    this.deps.logger.info({ event: "run_cancelled_queued", run_id: runId, thread_id: row.thread_id }, "run");
+    const waiting = this.waiting.get(runId);
+    this.waiting.delete(runId);
+    waiting?.settle({ status: "interrupted", values: null, error: null });
   }
 
-  /** Asks a run to stop wherever it executes; the executing replica notices within `cancelPollMs`. */
-  cancelLocal(runId: string): boolean {
-    const execution = this.active.get(runId);
-    execution?.abort("cancel");
-    return execution !== undefined;
+  /** Looks for runs marked running that no process holds (their process died) and continues them. */
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 
-  /** Looks for active runs that no process holds and continues them. Safe to call from every replica. */
-  async sweep(): Promise<number> {
+  private async sweepOnce(): Promise<number> {
     if (this.draining) return 0;
     let resumed = 0;
-    for (const row of await activeRuns(this.deps.pool, 50)) {
-      if (this.active.has(row.run_id) || this.active.size >= this.deps.maxConcurrentRuns) continue;
-      // A user's runs left by a dead process wait while the user is at the cap here (for a later sweep).
-      if (this.runsOf(row.owner_id) >= this.maxRunsPerUser) continue;
-      const lock = await this.deps.locks.tryAcquire(row.thread_id);
-      if (!lock) continue;
-      const fresh = await runOfThread(this.deps.pool, row.run_id, row.thread_id);
-      if (!fresh || !ACTIVE_RUN_STATUSES.includes(fresh.status) || this.draining) {
-        await lock.release();
-        continue;
-      }
-      this.launch(fresh, lock, true);
-      resumed++;
+    for (const row of await runningRuns(this.deps.pool, 50)) {
+      if (!this.active.has(row.run_id) && (await this.claim(row, "running"))) resumed++;
     }
     return resumed;
   }
@@ -280,9 +344,13 @@ export class RunExecutor {
   /**
    * Stops taking runs, gives running ones `graceMs` to finish, then stops the rest at their last
    * checkpoint and marks them pending, for another replica (or this one, restarted) to resume.
+   * Callers waiting on queued runs are told where their run continues.
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    clearInterval(this.timer);
+    this.handOffWaiting();
+    await this.pumping;
     const all = () => Promise.allSettled([...this.active.values()].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
@@ -291,48 +359,175 @@ export class RunExecutor {
     await all();
   }
 
+  /** Starts queued runs while this process has room: several per look, in the queue's fair order. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        await this.claimQueued();
+      } while (this.pumpAgain && !this.draining);
+    })()
+      .catch((err: Error) => this.deps.logger.warn({ event: "queue_claim_failed", err: err.message }, "queue"))
+      .finally(() => (this.pumping = undefined));
+  }
+
+  private async claimQueued(): Promise<void> {
+    const free = this.deps.maxConcurrentRuns - this.busySlots;
+    if (free <= 0 || this.draining) return;
+    // A few more than there is room for: some are skipped (owner at their cap here, lock taken).
+    for (const row of await nextQueuedRuns(this.deps.pool, free + 8)) {
+      if (this.busySlots >= this.deps.maxConcurrentRuns || this.draining) return;
+      if (!this.active.has(row.run_id)) await this.claim(row, "pending");
+    }
+  }
+
+  /** Takes a slot, the run's thread lock and the run; launches it here. False when it cannot. */
+  private async claim(row: RunRow, from: RunStatus): Promise<boolean> {
+    const slot = this.reserve(row.owner_id);
+    if (!slot) return false;
+    let lock: ThreadLock | undefined;
+    let run: RunRow | undefined;
+    try {
+      lock = await this.deps.locks.tryAcquire(row.thread_id);
+      run = lock ? await claimRun(this.deps.pool, row.run_id, from) : undefined;
+      if (run && this.draining) {
+        await unclaimRun(this.deps.pool, run.run_id);
+        run = undefined;
+      }
+    } finally {
+      if (!run) {
+        await lock?.release();
+        slot.cancel();
+      }
+    }
+    if (!run || !lock) return false;
+    this.launch(run, lock, undefined, slot);
+    return true;
+  }
+
+  /** Regular work: queued runs this process has room for, and the runs its callers wait on elsewhere. */
+  private poll(): void {
+    if (this.draining) return;
+    this.pump();
+    void this.followWaiting().catch((err: Error) =>
+      this.deps.logger.warn({ event: "queue_follow_failed", err: err.message }, "queue"),
+    );
+  }
+
+  /** Callers here whose queued run another replica took (or someone cancelled) get its outcome. */
+  private async followWaiting(): Promise<void> {
+    if (this.waiting.size === 0) return;
+    for (const row of await runsByIds(this.deps.pool, [...this.waiting.keys()])) {
+      if (ACTIVE_RUN_STATUSES.includes(row.status)) continue;
+      const execution = this.waiting.get(row.run_id);
+      if (!execution || this.active.has(row.run_id)) continue;
+      this.waiting.delete(row.run_id);
+      const values = row.error ? null : await this.finalValues(row.thread_id);
+      const error = row.error;
+      if (error) execution.emit({ event: "error", data: JSON.stringify(error) });
+      else execution.emit({ event: "values", data: JSON.stringify(values) });
+      execution.settle({ status: row.status, values, error });
+    }
+  }
+
+  /** The thread's values as the API shows them (read through the engine, as /state does). */
+  private async finalValues(threadId: string): Promise<unknown> {
+    const response = await this.deps.engine.request(`/threads/${threadId}/state`);
+    if (!response.ok) return null;
+    return ((await response.json()) as { values?: unknown }).values ?? null;
+  }
+
+  private handOffWaiting(): void {
+    for (const execution of this.waiting.values()) {
+      const handoff = handoffNotice("queued", { run_id: execution.runId, thread_id: execution.threadId });
+      execution.emit({ event: "error", data: JSON.stringify(handoff) });
+      execution.settle({ status: "pending", values: null, error: null, handoff });
+    }
+    this.waiting.clear();
+  }
+
   private get maxRunsPerUser(): number {
     return this.deps.maxRunsPerUser ?? this.deps.maxConcurrentRuns;
   }
 
-  private runsOf(ownerId: string): number {
-    return this.perUser.get(ownerId) ?? 0;
+  /** Slots taken here: runs executing and runs being started. */
+  private get busySlots(): number {
+    return this.active.size + this.starting;
   }
 
-  /** Counts a run against its owner's cap until the returned function is called (once). */
-  private hold(ownerId: string): () => void {
-    this.perUser.set(ownerId, this.runsOf(ownerId) + 1);
+  private hasRoomFor(ownerId: string): boolean {
+    return this.busySlots < this.deps.maxConcurrentRuns && (this.perUser.get(ownerId) ?? 0) < this.maxRunsPerUser;
+  }
+
+  /**
+   * Takes a slot here and counts it against the owner's cap, synchronously, so starts racing through
+   * awaits cannot overfill the process. Undefined when there is no room. The slot becomes the run's
+   * (`started`) or is given back (`cancel`); its owner's count lasts until `release`.
+   */
+  private reserve(ownerId: string): Slot | undefined {
+    if (!this.hasRoomFor(ownerId)) return undefined;
+    this.starting++;
+    this.perUser.set(ownerId, (this.perUser.get(ownerId) ?? 0) + 1);
+    let starting = true;
     let held = true;
-    return () => {
+    const started = () => {
+      if (starting) this.starting--;
+      starting = false;
+    };
+    const release = () => {
       if (!held) return;
       held = false;
-      const left = this.runsOf(ownerId) - 1;
+      const left = (this.perUser.get(ownerId) ?? 0) - 1;
       if (left > 0) this.perUser.set(ownerId, left);
       else this.perUser.delete(ownerId);
     };
+    return {
+      started,
+      release,
+      cancel: () => {
+        started();
+        release();
+      },
+    };
   }
 
-  private assertAccepting(ownerId?: string): void {
+  private assertAccepting(): void {
     if (this.draining) {
       throw new ApiError(503, "shutting_down", "This server is shutting down; retry on another replica.", {
         "retry-after": "1",
       });
     }
-    if (this.active.size >= this.deps.maxConcurrentRuns) {
-      throw new ApiError(503, "at_capacity", "Too many runs in progress on this server; retry shortly.", {
-        "retry-after": "1",
-      });
-    }
-    // 429, not 503: the server has room, this caller is over their share. (The SDK retries both with
-    // backoff, which is right here; it then throws "HTTP 429: …" with this detail.)
-    if (ownerId !== undefined && this.runsOf(ownerId) >= this.maxRunsPerUser) {
+  }
+
+  /**
+   * The queue is bounded, in all and per user: beyond that a run is refused with a retry-after, the
+   * only refusal for load. (Checked before the insert, so racing starts may pass the bound by a few.)
+   */
+  private async assertQueueRoom(ownerId: string): Promise<number> {
+    const { maxQueuedRuns, maxQueuedPerUser } = this.deps;
+    const queued = await queuedCounts(this.deps.pool, ownerId);
+    // 429, not 503: the server has room, this caller is over their share.
+    if (maxQueuedPerUser !== undefined && queued.mine >= maxQueuedPerUser) {
       throw new ApiError(
         429,
-        "user_at_capacity",
-        `You already have ${this.maxRunsPerUser} runs in progress on this server, the most one user may have at once (SERVE_MAX_RUNS_PER_USER); wait for one to finish, or cancel one, then retry.`,
-        { "retry-after": "2" },
+        "user_queue_full",
+        `You already have ${queued.mine} runs waiting to start, the most one user may queue (SERVE_MAX_QUEUED_PER_USER); wait for some to finish, or cancel some, then retry.`,
+        { "retry-after": "5" },
       );
     }
+    if (maxQueuedRuns !== undefined && queued.total >= maxQueuedRuns) {
+      throw new ApiError(
+        503,
+        "queue_full",
+        `${queued.total} runs are waiting to start, the most this service queues (SERVE_MAX_QUEUED_RUNS); retry shortly.`,
+        { "retry-after": "5" },
+      );
+    }
+    return queued.total;
   }
 
   private async latestCheckpointId(threadId: string): Promise<string | null> {
@@ -341,20 +536,34 @@ export class RunExecutor {
     return typeof id === "string" ? id : null;
   }
 
-  private launch(run: RunRow, lock: ThreadLock, resuming: boolean, held?: () => void): Execution {
+  private announce(execution: Execution): void {
+    for (const listener of this.watchers.get(execution.threadId) ?? []) listener(execution);
+  }
+
+  /**
+   * Executes a claimed run here, on the stream its caller here already follows when it was queued
+   * here (watchers saw that one when it was queued), else on `given` or a new one.
+   */
+  private launch(run: RunRow, lock: ThreadLock, given: Execution | undefined, slot: Slot): void {
     const kwargs = run.kwargs as unknown as StoredKwargs;
-    const execution = new Execution(run.run_id, run.thread_id, kwargs.stream_mode);
+    const queuedHere = this.waiting.get(run.run_id);
+    this.waiting.delete(run.run_id);
+    const execution = queuedHere ?? given ?? new Execution(run.run_id, run.thread_id, kwargs.stream_mode);
+    const fresh = queuedHere === undefined;
     this.active.set(run.run_id, execution);
-    const release = held ?? this.hold(run.owner_id);
-    execution.done = this.execute(run, kwargs, lock, execution, resuming).finally(() => {
+    slot.started();
+    const settle = (outcome: RunOutcome) => {
       this.active.delete(run.run_id);
-      release();
-      execution.end();
-    });
-    // The outcome is recorded inside execute; nobody may be awaiting `done`.
-    execution.done.catch(() => undefined);
-    for (const listener of this.watchers.get(run.thread_id) ?? []) listener(execution);
-    return execution;
+      slot.release();
+      execution.settle(outcome);
+      if (!this.draining) this.pump();
+    };
+    this.execute(run, kwargs, lock, execution).then(settle, (err: Error) =>
+      settle({ status: "error", values: null, error: { error: "run_failed", message: err.message } }),
+    );
+    // Started while shutdown began: stopped at once and handed off like the rest.
+    if (this.draining) execution.abort("shutdown");
+    if (fresh) this.announce(execution);
   }
 
   private async execute(
@@ -362,12 +571,12 @@ export class RunExecutor {
     kwargs: StoredKwargs,
     lock: ThreadLock,
     execution: Execution,
-    resuming: boolean,
   ): Promise<RunOutcome> {
     const { pool, logger } = this.deps;
     const log = { run_id: run.run_id, thread_id: run.thread_id, user_id: run.owner_id };
     const onLost = () => execution.abort("lock_lost");
     lock.lost.addEventListener("abort", onLost);
+    if (lock.lost.aborted) onLost();
     const poll = setInterval(() => {
       isCancelRequested(pool, run.run_id).then(
         (yes) => yes && execution.abort("cancel"),
@@ -376,27 +585,24 @@ export class RunExecutor {
     }, this.deps.cancelPollMs ?? 1_000);
     let outcome: RunOutcome = { status: "error", values: null, error: null };
     try {
-      const attempt = resuming ? run.attempt + 1 : run.attempt;
-      if (resuming) {
-        if (run.cancel_requested || attempt > MAX_ATTEMPTS) {
-          outcome = {
-            status: run.cancel_requested ? "interrupted" : "error",
-            values: null,
-            error: run.cancel_requested
-              ? null
-              : {
-                  error: "run_failed",
-                  message: `Gave up after ${MAX_ATTEMPTS} attempts; the run keeps stopping its process.`,
-                },
-          };
-          return outcome;
-        }
-        await updateRun(pool, run.run_id, { status: "running", attempt });
+      const attempt = run.attempt;
+      if (run.cancel_requested || attempt > MAX_ATTEMPTS) {
+        outcome = {
+          status: run.cancel_requested ? "interrupted" : "error",
+          values: null,
+          error: run.cancel_requested
+            ? null
+            : {
+                error: "run_failed",
+                message: `Gave up after ${MAX_ATTEMPTS} attempts; the run keeps stopping its process.`,
+              },
+        };
+        return outcome;
       }
-      // Progress since the run began is in the checkpoints: continue from the last one, else start over.
-      const continuing = resuming && (await this.latestCheckpointId(run.thread_id)) !== run.start_checkpoint_id;
-      logger.info({ event: resuming ? "run_resumed" : "run_started", ...log, attempt, continuing }, "run");
-      outcome = await this.stream(run, kwargs, lock, execution, attempt, continuing);
+      // A later attempt continues from the run's last checkpoint when it made progress, else starts over.
+      const continuing = attempt > 1 && (await this.latestCheckpointId(run.thread_id)) !== run.start_checkpoint_id;
+      logger.info({ event: attempt > 1 ? "run_resumed" : "run_started", ...log, attempt, continuing }, "run");
+      outcome = await this.stream(run, kwargs, lock, execution, continuing);
       return outcome;
     } catch (err) {
       outcome = { status: "error", values: null, error: { error: "run_failed", message: (err as Error).message } };
@@ -437,7 +643,6 @@ export class RunExecutor {
     kwargs: StoredKwargs,
     lock: ThreadLock,
     execution: Execution,
-    attempt: number,
     continuing: boolean,
   ): Promise<RunOutcome> {
     const payload = {
@@ -478,10 +683,10 @@ export class RunExecutor {
       if (!response.ok || !response.body) {
         throw new Error(`run engine answered ${response.status}: ${await response.text()}`);
       }
-      for await (let event of readSse(response.body)) {
-        if (event.event === "metadata") {
-          event = { event: "metadata", data: JSON.stringify({ run_id: run.run_id, attempt }) };
-        } else if (event.event === "values") {
+      for await (const event of readSse(response.body)) {
+        // The execution announced the run when it was queued; the engine's own id means nothing to clients.
+        if (event.event === "metadata") continue;
+        if (event.event === "values") {
           values = JSON.parse(event.data);
         } else if (event.event === "error") {
           error = JSON.parse(event.data) as RunOutcome["error"];

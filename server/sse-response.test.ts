@@ -4,6 +4,7 @@ import { createOutputRedactor } from "./redact-output.js";
 import { sseResponse } from "./sse-response.js";
 
 const redact = createOutputRedactor();
+const ENDED = { status: "success", values: null, error: null } as const;
 
 async function readAll(response: Response): Promise<string> {
   return new Response(response.body).text();
@@ -11,8 +12,8 @@ async function readAll(response: Response): Promise<string> {
 
 describe("sseResponse", () => {
   it("replays, streams, filters unrequested values and checkpoints, keeps the stream alive, and ends with the run", async () => {
+    // A new execution announces its run id first.
     const execution = new Execution("run", "thread", ["updates"]);
-    execution.emit({ event: "metadata", data: '{"run_id":"run"}' });
     const response = sseResponse(
       execution,
       redact,
@@ -28,7 +29,7 @@ describe("sseResponse", () => {
     execution.emit({ event: "checkpoints", data: "{}" });
     execution.emit({ event: "checkpoints|sub:1", data: "{}" });
     execution.emit({ event: "updates", data: '{"plan":{}}' });
-    execution.end();
+    execution.settle(ENDED);
     const body = await text;
     expect(body.startsWith('event: metadata\ndata: {"run_id":"run"}\n\n')).toBe(true);
     expect(body).toContain('event: updates\ndata: {"plan":{}}\n\n');
@@ -45,7 +46,7 @@ describe("sseResponse", () => {
     expect(disconnected).toBe(1);
     // Later events and the end are not an error for a cancelled stream.
     execution.emit({ event: "values", data: "{}" });
-    execution.end();
+    execution.settle(ENDED);
   });
 
   it("sends values and checkpoints to a client that asked for them, and values only then", async () => {
@@ -54,17 +55,18 @@ describe("sseResponse", () => {
       for (const event of ["values", "checkpoints", "messages/partial", "updates"]) {
         execution.emit({ event, data: "{}" });
       }
-      execution.end();
+      execution.settle(ENDED);
       const body = await readAll(sseResponse(execution, redact, {}, () => undefined));
       return [...body.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
     };
     expect(await modesSeen(["values", "checkpoints"])).toEqual([
+      "metadata",
       "values",
       "checkpoints",
       "messages/partial",
       "updates",
     ]);
     // The legacy `messages` mode gets messages only, not the state beside them.
-    expect(await modesSeen(["messages"])).toEqual(["messages/partial", "updates"]);
+    expect(await modesSeen(["messages"])).toEqual(["metadata", "messages/partial", "updates"]);
   });
 });

@@ -28,6 +28,8 @@ export interface RunRow {
   error: { error: string; message: string } | null;
   created_at: Date;
   updated_at: Date;
+  /** When its latest attempt was claimed; null while it has only been queued. */
+  started_at: Date | null;
 }
 
 type Db = Pool | PoolClient;
@@ -143,21 +145,6 @@ export async function countThreads(db: Db, ownerId: string, filter: ThreadFilter
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function insertRun(
-  db: Db,
-  run: Pick<
-    RunRow,
-    "run_id" | "thread_id" | "owner_id" | "assistant_id" | "kwargs" | "metadata" | "start_checkpoint_id"
-  >,
-): Promise<RunRow> {
-  const { rows } = await db.query<RunRow>(
-    `INSERT INTO keel_runs (run_id, thread_id, owner_id, assistant_id, status, kwargs, metadata, start_checkpoint_id, attempt)
-     VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, 1) RETURNING *`,
-    [run.run_id, run.thread_id, run.owner_id, run.assistant_id, run.kwargs, run.metadata, run.start_checkpoint_id],
-  );
-  return rows[0]!;
-}
-
 export async function activeRunOfThread(db: Db, threadId: string): Promise<RunRow | undefined> {
   const { rows } = await db.query<RunRow>(
     `SELECT * FROM keel_runs WHERE thread_id = $1 AND status IN ('pending', 'running')`,
@@ -234,10 +221,13 @@ export async function activeRunsOfOwner(
   return rows;
 }
 
-/** Active runs, oldest first: the sweeper tries each one's thread lock to find those nobody executes. */
-export async function activeRuns(db: Db, limit: number): Promise<RunRow[]> {
+/**
+ * Runs marked running, oldest first: the sweep tries each one's thread lock to find those whose
+ * process died (nobody holds the lock). Queued runs are the queue's (server/run-queue.ts).
+ */
+export async function runningRuns(db: Db, limit: number): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
-    `SELECT * FROM keel_runs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT $1`,
+    `SELECT * FROM keel_runs WHERE status = 'running' ORDER BY created_at LIMIT $1`,
     [limit],
   );
   return rows;

@@ -19,75 +19,130 @@ export function lockKeyOf(threadId: string): string {
   return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 }
 
+/** A lock statement that does not answer within this is a database gone away. */
+const LOCK_QUERY_TIMEOUT_MS = 5_000;
+
+interface Session {
+  client: pg.Client;
+  lost: AbortController;
+}
+
 /**
- * Session-level advisory locks, each on its own connection. PostgreSQL drops a session's locks the
- * moment its connection closes, so a process that dies (even by SIGKILL) frees its threads at once,
- * with no lease to expire, and another replica can resume its runs.
+ * Session-level advisory locks, all on one connection per process. PostgreSQL drops a session's
+ * locks the moment its connection closes, so a process that dies (even by SIGKILL) frees its threads
+ * at once, with no lease to expire, and another replica can resume its runs. One connection for every
+ * run (not one each) keeps a busy process's connection count flat; lock statements take microseconds,
+ * so sharing it costs nothing measurable. When that connection dies every lock of the process is
+ * gone, so every run it holds is stopped and left for a sweep; the next lock opens a new connection.
  */
 export class ThreadLocks {
-  private readonly pool: pg.Pool;
+  private session: Promise<Session> | undefined;
+  /** The session once connected, to see synchronously that it died. */
+  private live: Session | undefined;
+  /** Keys held here: the same session may take an advisory lock twice, so exclusivity within the process is kept here. */
+  private readonly held = new Set<string>();
+  private closed = false;
 
-  constructor(connectionString: string, max: number) {
-    this.pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
-    // An idle client's error is handled by dropping it; a held one aborts its lock (below).
-    this.pool.on("error", () => undefined);
-  }
+  constructor(private readonly connectionString: string) {}
 
   async tryAcquire(threadId: string): Promise<ThreadLock | undefined> {
     const key = lockKeyOf(threadId);
-    const client = await this.pool.connect();
-    let got = false;
+    if (this.held.has(key) || this.closed) return undefined;
+    this.held.add(key);
+    let session: Session;
     try {
-      const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [key]);
-      got = rows[0]?.ok === true;
-    } finally {
-      if (!got) client.release();
+      session = await this.open();
+      const { rows } = await this.query<{ ok: boolean }>(session, "SELECT pg_try_advisory_lock($1::bigint) AS ok", [
+        key,
+      ]);
+      if (rows[0]?.ok !== true) {
+        this.held.delete(key);
+        return undefined;
+      }
+    } catch (err) {
+      this.held.delete(key);
+      throw err;
     }
-    if (!got) return undefined;
-    const lost = new AbortController();
-    const onError = () => lost.abort(new Error("thread lock connection lost"));
-    client.on("error", onError);
     let released = false;
     return {
-      lost: lost.signal,
-      async check(timeoutMs = 2_000) {
-        if (lost.signal.aborted) return false;
-        let timer: NodeJS.Timeout | undefined;
+      lost: session.lost.signal,
+      check: async (timeoutMs = 2_000) => {
+        if (session.lost.signal.aborted) return false;
         try {
-          await Promise.race([
-            client.query("SELECT 1"),
-            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), timeoutMs))),
-          ]);
+          await this.query(session, "SELECT 1", [], timeoutMs);
           return true;
         } catch {
-          lost.abort(new Error("thread lock connection lost"));
           return false;
-        } finally {
-          clearTimeout(timer);
         }
       },
-      async release() {
+      release: async () => {
         if (released) return;
         released = true;
-        if (lost.signal.aborted) {
-          // Nothing to unlock on a dead connection (and a half-open one would never answer): discard
-          // it, keeping the listener so a late socket error cannot go unhandled.
-          client.release(new Error("thread lock connection lost"));
-          return;
-        }
-        client.off("error", onError);
         try {
-          await client.query("SELECT pg_advisory_unlock($1::bigint)", [key]);
-          client.release();
-        } catch (err) {
-          // A broken connection is discarded, which frees the lock anyway.
-          client.release(err as Error);
+          // Nothing to unlock on a dead connection: its locks went with it.
+          if (!session.lost.signal.aborted) await this.query(session, "SELECT pg_advisory_unlock($1::bigint)", [key]);
+        } catch {
+          // The connection broke: it is dropped below, which frees every lock it held.
+        } finally {
+          this.held.delete(key);
         }
       },
     };
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    this.closed = true;
+    const session = await this.session?.catch(() => undefined);
+    this.session = this.live = undefined;
+    await session?.client.end().catch(() => undefined);
+  }
+
+  private open(): Promise<Session> {
+    if (this.live?.lost.signal.aborted) this.session = this.live = undefined;
+    this.session ??= (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 10_000 });
+      const session: Session = { client, lost: new AbortController() };
+      client.on("error", (err) => this.drop(session, err));
+      client.on("end", () => this.drop(session, new Error("thread lock connection closed")));
+      try {
+        await client.connect();
+      } catch (err) {
+        this.session = undefined;
+        throw err;
+      }
+      this.live = session;
+      return session;
+    })();
+    return this.session;
+  }
+
+  /** Marks the session dead (its locks are gone) so the next lock opens a new one. */
+  private drop(session: Session, err: Error): void {
+    if (session.lost.signal.aborted) return;
+    session.lost.abort(err);
+    // A half-open socket would never answer or close: end it so the server side lets go too.
+    session.client.end().catch(() => undefined);
+  }
+
+  /** A statement on the session; one that does not answer in time kills the session. */
+  private async query<R extends pg.QueryResultRow>(
+    session: Session,
+    sql: string,
+    params: unknown[],
+    timeoutMs = LOCK_QUERY_TIMEOUT_MS,
+  ): Promise<pg.QueryResult<R>> {
+    if (session.lost.signal.aborted) throw new Error("thread lock connection lost");
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        session.client.query<R>(sql, params),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), timeoutMs))),
+      ]);
+    } catch (err) {
+      this.drop(session, err as Error);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -54,6 +54,8 @@ beforeAll(async () => {
     AUTH_JWT_AUDIENCE: AUD,
     AUTH_ALLOW_ANONYMOUS: "true",
     SERVE_MAX_RUNS_PER_USER: "2",
+    SERVE_MAX_QUEUED_PER_USER: "1",
+    SERVE_QUEUE_POLL_MS: "100",
   });
 }, 60_000);
 
@@ -134,15 +136,17 @@ describe("anonymous callers", () => {
       json: { assistant_id: "agent", input: { messages: [{ role: "user", content: "hello" }] } },
     });
     expect(res.status).toBe(200);
+    // The answer's status comes at once; its body once the run has ended.
+    await res.json();
     const offered = fake.requests[before]?.tools?.map((t) => t.function?.name) ?? [];
     expect(offered).toContain("calculator");
     expect(offered).not.toContain("outbox_send");
   });
 });
 
-describe("per-user run cap", () => {
-  // One user holding every slot made every other user get 503 at_capacity.
-  it("refuses a user at SERVE_MAX_RUNS_PER_USER with 429 user_at_capacity, while another user starts a run", async () => {
+describe("per-user run cap and queue", () => {
+  // One user holding every slot made every other user get 503 at_capacity; now their extra runs wait.
+  it("queues a user's runs beyond SERVE_MAX_RUNS_PER_USER while another user's run starts; bounds their queue with 429", async () => {
     const thread = async (key: string) =>
       ((await (await call(serve, "/threads", { key, json: {} })).json()) as { thread_id: string }).thread_id;
     const start = (key: string, threadId: string, content: string) =>
@@ -150,7 +154,8 @@ describe("per-user run cap", () => {
         key,
         json: { assistant_id: "agent", input: { messages: [{ role: "user", content }] } },
       });
-    const aliceThreads = await Promise.all([thread(KEYS.alice), thread(KEYS.alice), thread(KEYS.alice)]);
+    const [a1, a2, a3, a4] = await Promise.all([1, 2, 3, 4].map(() => thread(KEYS.alice)));
+    const aliceThreads = [a1!, a2!, a3!, a4!] as const;
     const held: { threadId: string; runId: string }[] = [];
     try {
       for (const threadId of aliceThreads.slice(0, 2)) {
@@ -158,12 +163,25 @@ describe("per-user run cap", () => {
         expect(res.status).toBe(200);
         held.push({ threadId, runId: ((await res.json()) as { run_id: string }).run_id });
       }
-      const refused = await start(KEYS.alice, aliceThreads[2], HANG);
+      // Her third waits in the queue, and says so.
+      const queued = await start(KEYS.alice, aliceThreads[2], "hi");
+      expect(queued.status).toBe(200);
+      const third = { threadId: aliceThreads[2], runId: ((await queued.json()) as { run_id: string }).run_id };
+      held.push(third);
+      const waiting = (await (await call(serve, `/threads/${third.threadId}/runs/${third.runId}`)).json()) as {
+        status: string;
+        queue: { ahead: number; waited_ms: number };
+      };
+      expect(waiting.status).toBe("pending");
+      expect(waiting.queue.ahead).toBe(0);
+      expect(waiting.queue.waited_ms).toBeGreaterThanOrEqual(0);
+      // Her queue holds one run (SERVE_MAX_QUEUED_PER_USER): a fourth is refused, and told why.
+      const refused = await start(KEYS.alice, aliceThreads[3], "hi");
       expect(refused.status).toBe(429);
-      expect(refused.headers.get("retry-after")).toBe("2");
+      expect(refused.headers.get("retry-after")).toBe("5");
       expect(await refused.json()).toEqual({
-        error: "user_at_capacity",
-        detail: expect.stringMatching(/You already have 2 runs in progress.*SERVE_MAX_RUNS_PER_USER/) as string,
+        error: "user_queue_full",
+        detail: expect.stringMatching(/You already have 1 runs waiting to start.*SERVE_MAX_QUEUED_PER_USER/) as string,
       });
       // Bob is served while Alice is at her cap, and his run completes.
       const bobThread = await thread(KEYS.bob);
@@ -172,12 +190,12 @@ describe("per-user run cap", () => {
       const bobRun = (await bob.json()) as { run_id: string };
       expect((await serve.client(KEYS.bob).runs.join(bobThread, bobRun.run_id)) as object).toBeTruthy();
       expect((await serve.client(KEYS.bob).runs.get(bobThread, bobRun.run_id)).status).toBe("success");
-      // Once one of her runs ends, Alice may start another.
+      expect((await serve.client(KEYS.alice).runs.get(third.threadId, third.runId)).status).toBe("pending");
+      // Once one of her runs ends, her queued one starts and completes, with nothing more to do.
       const first = held.shift()!;
       await serve.client(KEYS.alice).runs.cancel(first.threadId, first.runId, true);
-      const again = await start(KEYS.alice, aliceThreads[2], "hi");
-      expect(again.status).toBe(200);
-      held.push({ threadId: aliceThreads[2], runId: ((await again.json()) as { run_id: string }).run_id });
+      await serve.client(KEYS.alice).runs.join(third.threadId, third.runId);
+      expect((await serve.client(KEYS.alice).runs.get(third.threadId, third.runId)).status).toBe("success");
     } finally {
       await Promise.all(
         held.map((h) =>

@@ -206,7 +206,8 @@ describe("assistant routes", () => {
 
 describe("starting the next run right after one ends", () => {
   // Another replica's sweep holds a thread's lock for a moment while it looks at a run that just
-  // ended; an approval sent in that moment must start, not get a spurious 409.
+  // ended; an approval sent in that moment must start, not get a spurious 409: it is queued and
+  // starts once the hold ends.
   it("waits out a brief hold on the thread's lock when no run is active", async () => {
     const client = serve.client();
     const { thread_id: threadId } = await client.threads.create();
@@ -214,11 +215,16 @@ describe("starting the next run right after one ends", () => {
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [lockKeyOf(threadId)]);
-      setTimeout(() => void holder.query("SELECT pg_advisory_unlock($1::bigint)", [lockKeyOf(threadId)]), 100);
+      const unlocked = new Promise((r) => setTimeout(r, 100)).then(() =>
+        holder.query("SELECT pg_advisory_unlock($1::bigint)", [lockKeyOf(threadId)]),
+      );
       const res = await call(serve, `/threads/${threadId}/runs/wait`, {
         json: { assistant_id: "agent", input: { messages: [{ role: "user", content: "what is 2+2?" }] } },
       });
       expect(res.status).toBe(200);
+      const values = (await res.json()) as { messages: { type: string }[] };
+      expect(values.messages.map((m) => m.type)).toContain("ai");
+      await unlocked;
     } finally {
       await holder.end();
     }

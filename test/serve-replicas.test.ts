@@ -20,7 +20,13 @@ let hang: { reached: Promise<void>; release: boolean };
  * Calls the calculator, then (on the model call after the tool) hangs while `hang.release` is false,
  * so a test can kill or drain the process with the run mid-way, its tool result already checkpointed.
  */
-const midwayModel: Responder = (request) => {
+const midwayModel: Responder = async (request) => {
+  const asked = JSON.stringify(request.messages);
+  if (asked.includes("just say hello")) return say("Hello.");
+  if (asked.includes("slowly say hello")) {
+    await new Promise((r) => setTimeout(r, 250));
+    return say("Hello.");
+  }
   const results = toolResultsIn(request) as { data?: { result?: number } }[];
   if (results.length === 0) return callTool("calculator", { expression: "12*7" });
   if (!hang.release) {
@@ -144,11 +150,17 @@ describe("replicas on one database", () => {
         (err: Error) => err,
       );
     await hang.reached;
-    // One run is A's limit: a second, on another thread, is refused until it ends.
-    const full = await call(a, `/threads/${other.thread_id}/runs`, { json: { assistant_id: "agent", input } });
-    expect(full.status).toBe(503);
-    expect(full.headers.get("retry-after")).toBe("1");
-    expect(await full.json()).toMatchObject({ error: "at_capacity" });
+    // One run is A's limit: a second, on another thread, is queued, visibly, and B, which has room, takes it.
+    const queued = await call(a, `/threads/${other.thread_id}/runs`, {
+      json: { assistant_id: "agent", input: { messages: [{ role: "user", content: "just say hello" }] } },
+    });
+    expect(queued.status).toBe(200);
+    const queuedRun = (await queued.json()) as { run_id: string; status: string };
+    expect(queuedRun.status).toBe("pending");
+    const hello = (await a.client().runs.join(other.thread_id, queuedRun.run_id)) as Values;
+    expect(String(hello.messages.at(-1)?.content)).toBe("Hello.");
+    expect(b.logLines().some((l) => l.event === "run_started" && l.run_id === queuedRun.run_id)).toBe(true);
+    expect(a.logLines().some((l) => l.event === "run_started" && l.run_id === queuedRun.run_id)).toBe(false);
     hang.release = true;
     const started = Date.now();
     a.child.kill("SIGTERM");
@@ -231,6 +243,54 @@ describe("replicas on one database", () => {
       expect(fake.requests.length).toBe(modelCalls);
     } finally {
       await pool.end();
+    }
+  });
+
+  // Under load, SIGTERM closed some callers' sockets with no answer; now each is told where its run is.
+  it("SIGTERM under load: each of 40 callers gets an answer, and each run ends once, on the next replica", async () => {
+    const a = await start({ ...modelEnv(), SERVE_MAX_CONCURRENT_RUNS: "4", SERVE_SHUTDOWN_GRACE_MS: "200" });
+    const threads = await Promise.all(Array.from({ length: 40 }, () => a.client().threads.create()));
+    const answers = threads.map(async ({ thread_id }) => {
+      // Plain fetch, no retries: what a caller gets is what the server answered.
+      const res = await call(a, `/threads/${thread_id}/runs/wait`, {
+        json: { assistant_id: "agent", input: { messages: [{ role: "user", content: "slowly say hello" }] } },
+      });
+      const body = (await res.json()) as Values & { __error__?: { error: string } };
+      return { threadId: thread_id, status: res.status, location: res.headers.get("content-location"), body };
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    a.child.kill("SIGTERM");
+    const settled = await Promise.allSettled(answers);
+    expect(settled.filter((r) => r.status === "rejected")).toEqual([]);
+    const results = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    const done = results.filter((r) => r.status === 200 && !r.body.__error__);
+    const handedOff = results.filter((r) => r.body.__error__?.error === "run_handed_off");
+    // Every caller got either its answer or the hand-off with the run to join; nothing else.
+    expect(done.length + handedOff.length).toBe(40);
+    expect(done.length).toBeGreaterThan(0);
+    expect(handedOff.length).toBeGreaterThan(0);
+    for (const r of done) expect(String(r.body.messages.at(-1)?.content)).toBe("Hello.");
+    // The next replica finishes every handed-off run; none is left queued or running.
+    const b = await start(modelEnv());
+    for (const r of handedOff) {
+      const runId = r.location!.split("/").at(-1)!;
+      const joined = (await b.client().runs.join(r.threadId, runId)) as Values;
+      expect(String(joined.messages.at(-1)?.content)).toBe("Hello.");
+    }
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const { rows } = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM keel_runs WHERE status IN ('pending', 'running')`,
+      );
+      expect(rows[0]!.n).toBe("0");
+    } finally {
+      await pool.end();
+    }
+    // Each question asked and answered once.
+    for (const { thread_id } of threads) {
+      const state = await b.client().threads.getState<Values>(thread_id);
+      expect(state.values.messages.map((m) => m.type)).toEqual(["human", "ai"]);
     }
   });
 });

@@ -35,7 +35,7 @@ export function bulkRunRoutes(app: Hono<Env>, deps: RouteDeps): void {
       status: body.status === "all" ? undefined : body.status,
     });
     for (const run of runs) {
-      if (await requestCancel(deps.pool, run.run_id)) deps.executor.cancelLocal(run.run_id);
+      if (await requestCancel(deps.pool, run.run_id)) await deps.executor.cancel(run.run_id);
     }
     return c.body(null, 204);
   });

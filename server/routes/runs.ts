@@ -7,8 +7,10 @@ import { ApiError } from "../errors.js";
 import { errorValues } from "../executor.js";
 import { isUuid, parseBody, readJson, type Env } from "../http.js";
 import { parseRunCreate } from "../run-request.js";
+import { queuePlace } from "../run-queue.js";
 import { formatSse } from "../sse.js";
 import { sseResponse } from "../sse-response.js";
+import { waitResponse } from "../wait-response.js";
 import { ACTIVE_RUN_STATUSES, insertThread, listRuns, requestCancel, runOfThread, type RunRow } from "../store.js";
 import type { RouteDeps } from "./context.js";
 import { requireThread, stateOf } from "./threads.js";
@@ -67,19 +69,22 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
       deps.redact,
       { "content-location": `/threads/${run.thread_id}/runs/${run.run_id}` },
       () => {
-        if (onDisconnect === "cancel") execution.abort("cancel");
+        if (onDisconnect === "cancel") void deps.executor.cancel(run.run_id).catch(() => undefined);
       },
     );
   });
 
   app.post("/threads/:thread_id/runs/wait", async (c) => {
-    const { execution } = await startRun(c);
-    const outcome = await execution.done;
+    const { run, execution } = await startRun(c);
     // Stopped here but continuing (shutdown, or the database connection lost): answered the way a
     // run that ends without values is, never as a 5xx. The SDK retries a 503 by posting the run
     // again, which would start a second run of the same input once this one is done.
-    if (outcome.handoff) return c.json(errorValues(outcome.handoff)!);
-    return c.json(deps.redact.json(errorValues(outcome.error) ?? outcome.values ?? null) as object);
+    const body = execution.done.then((outcome) =>
+      outcome.handoff
+        ? errorValues(outcome.handoff)
+        : deps.redact.json(errorValues(outcome.error) ?? outcome.values ?? null),
+    );
+    return waitResponse(body, { "content-location": `/threads/${run.thread_id}/runs/${run.run_id}` });
   });
 
   app.post("/threads/:thread_id/runs", async (c) => {
@@ -109,19 +114,34 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
     return run;
   };
 
-  /** Waits until a run ends, wherever it executes, and returns its final row. */
+  /**
+   * Waits until a run ends, wherever it executes, and returns its final row. A server that starts
+   * shutting down meanwhile answers 503 with retry-after: joining is safe to repeat on another replica.
+   */
   const settled = async (run: RunRow): Promise<RunRow> => {
-    const local = deps.executor.local(run.run_id);
-    if (local) await local.done;
     let row = run;
     while (ACTIVE_RUN_STATUSES.includes(row.status)) {
-      await new Promise((r) => setTimeout(r, deps.pollMs));
+      if (deps.executor.isDraining) {
+        throw new ApiError(503, "shutting_down", "This server is shutting down; join the run on another replica.", {
+          "retry-after": "1",
+        });
+      }
+      const local = deps.executor.local(run.run_id);
+      const outcome = local ? await local.done : undefined;
+      // Ended here (not handed off): its row is written before its stream ends.
+      if (!outcome?.handoff) await new Promise((r) => setTimeout(r, local ? 0 : deps.pollMs));
       row = (await runOfThread(deps.pool, run.run_id, run.thread_id)) ?? row;
     }
     return row;
   };
 
-  app.get("/threads/:thread_id/runs/:run_id", async (c) => c.json(runJson(await requireRun(c))));
+  app.get("/threads/:thread_id/runs/:run_id", async (c) => {
+    const run = await requireRun(c);
+    // A queued run says where it stands: runs queued before it, and how long it has waited.
+    return c.json(
+      run.status === "pending" ? { ...runJson(run), queue: await queuePlace(deps.pool, run) } : runJson(run),
+    );
+  });
 
   app.get("/threads/:thread_id/runs/:run_id/join", async (c) => {
     const run = await settled(await requireRun(c));
@@ -164,7 +184,7 @@ export function runRoutes(app: Hono<Env>, deps: RouteDeps): void {
         `Run ${run.run_id} is ${run.status}; only active runs can be cancelled.`,
       );
     }
-    deps.executor.cancelLocal(run.run_id);
+    await deps.executor.cancel(run.run_id);
     if (q.wait === "1" || q.wait === "true") {
       await settled(run);
       return c.body(null, 204);
