@@ -25,6 +25,8 @@ const LOCK_QUERY_TIMEOUT_MS = 5_000;
 interface Session {
   client: pg.Client;
   lost: AbortController;
+  /** The last statement sent: statements on one connection go one after another. */
+  tail: Promise<unknown>;
 }
 
 /**
@@ -101,7 +103,7 @@ export class ThreadLocks {
     if (this.live?.lost.signal.aborted) this.session = this.live = undefined;
     this.session ??= (async () => {
       const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 10_000 });
-      const session: Session = { client, lost: new AbortController() };
+      const session: Session = { client, lost: new AbortController(), tail: Promise.resolve() };
       client.on("error", (err) => this.drop(session, err));
       client.on("end", () => this.drop(session, new Error("thread lock connection closed")));
       try {
@@ -132,10 +134,13 @@ export class ThreadLocks {
     timeoutMs = LOCK_QUERY_TIMEOUT_MS,
   ): Promise<pg.QueryResult<R>> {
     if (session.lost.signal.aborted) throw new Error("thread lock connection lost");
+    // Queued behind the statements already sent (pg would queue them too, but that use is deprecated).
+    const result = session.tail.then(() => session.client.query<R>(sql, params));
+    session.tail = result.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        session.client.query<R>(sql, params),
+        result,
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), timeoutMs))),
       ]);
     } catch (err) {
