@@ -19,7 +19,7 @@ import { AgentInput, AgentState, CallerContextSchema } from "./state.js";
  * so a turn costs few checkpointed super-steps.
  */
 export function buildAgentGraph(deps: AgentDeps) {
-  const limits = { summarizeAtTokens: messageBudget(deps) };
+  const limits = { summarizeAtTokens: messageBudget(deps), summarizeAtMessages: deps.limits.summarizeAtMessages };
   return new StateGraph(AgentState, { input: AgentInput, context: CallerContextSchema })
     .addNode("guard_input", makeGuardInputNode(deps))
     .addNode("summarize", makeSummarizeNode(deps))

@@ -26,6 +26,8 @@ export async function agentMermaid(): Promise<string> {
       contextTokens: 1000,
       summarizeAtTokens: 700,
       keepRecentTokens: 250,
+      summarizeAtMessages: 40,
+      keepRecentMessages: 20,
       toolOutputMaxChars: 1000,
       toolConcurrency: 1,
     },

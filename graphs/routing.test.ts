@@ -5,7 +5,7 @@ import { needsSummary, routeAfterApprove, routeAfterGuard, routeAfterPlan, route
 import type { AgentStateValue } from "./state.js";
 
 // Each filler message estimates at 13 tokens (4 overhead + 36 chars / 4): three fit under 40, four do not.
-const limits = { summarizeAtTokens: 40 };
+const limits = { summarizeAtTokens: 40, summarizeAtMessages: 0 };
 const filler = (n: number) => Array.from({ length: n }, (_, i) => new HumanMessage(`${i}`.padEnd(36, ".")));
 const state = (over: Partial<AgentStateValue>): AgentStateValue => ({
   messages: [],
@@ -37,6 +37,14 @@ describe("routing", () => {
   it("guard: a context past the token trigger is summarized before planning", () => {
     expect(routeAfterGuard(state({ messages: filler(4) }), limits)).toBe("summarize");
     expect(routeAfterGuard(state({ messages: filler(3) }), limits)).toBe("plan");
+  });
+
+  // Every checkpoint stores the whole list: a count bounds what a long thread writes per turn.
+  it("guard: more messages than the count trigger are summarized, however few tokens they hold", () => {
+    const short = Array.from({ length: 6 }, (_, i) => new HumanMessage(`${i}`));
+    const byCount = { summarizeAtTokens: 1_000, summarizeAtMessages: 5 };
+    expect(routeAfterGuard(state({ messages: short }), byCount)).toBe("summarize");
+    expect(routeAfterGuard(state({ messages: short.slice(1) }), byCount)).toBe("plan");
   });
 
   it("the running summary counts toward the context", () => {

@@ -8,13 +8,17 @@ type Needs = (name: string, args: unknown) => boolean;
 
 export interface RoutingLimits {
   summarizeAtTokens: number;
+  /** 0: no trigger by count. */
+  summarizeAtMessages: number;
 }
 
 /**
- * The context (running summary plus messages) is summarized once its estimate passes the trigger.
- * Messages are measured as the model reads them, tool results wrapped as untrusted data.
+ * The context (running summary plus messages) is summarized once its estimate passes the trigger,
+ * or once the thread holds more messages than its count trigger. Messages are measured as the model
+ * reads them, tool results wrapped as untrusted data.
  */
 export function needsSummary(state: Pick<AgentStateValue, "messages" | "summary">, limits: RoutingLimits): boolean {
+  if (limits.summarizeAtMessages > 0 && state.messages.length > limits.summarizeAtMessages) return true;
   return (
     estimateTextTokens(state.summary) + estimateTokens(spotlightToolMessages(state.messages)) > limits.summarizeAtTokens
   );

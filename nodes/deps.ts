@@ -33,6 +33,9 @@ export interface AgentLimits {
   contextTokens: number;
   summarizeAtTokens: number;
   keepRecentTokens: number;
+  /** 0: no trigger by count. */
+  summarizeAtMessages: number;
+  keepRecentMessages: number;
   toolOutputMaxChars: number;
   toolConcurrency: number;
 }

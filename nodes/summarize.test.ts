@@ -16,6 +16,13 @@ describe("summarizeCutIndex", () => {
     expect(summarizeCutIndex(messages, 1)).toBe(9); // always keeps the last message
   });
 
+  it("keeps at most the given number of messages, even when more would fit in the token budget", () => {
+    const messages = Array.from({ length: 10 }, (_, i) => new HumanMessage(`m${i}`));
+    expect(summarizeCutIndex(messages, 1_000, 3)).toBe(7);
+    expect(summarizeCutIndex(messages, 20, 6)).toBe(6); // the tighter of the two
+    expect(summarizeCutIndex(messages, 1_000, 1)).toBe(9);
+  });
+
   it("never separates a tool call from its results", () => {
     const messages = [
       new HumanMessage("q"),

@@ -8,16 +8,24 @@ import type { AgentDeps } from "./deps.js";
 import { messageText } from "./text.js";
 
 /**
- * Index of the first message to keep: the newest messages that fit in `keepTokens` (at least the
- * last one). The kept tail never starts with a tool result, so a tool call and its results are
- * always folded or kept together.
+ * Index of the first message to keep: the newest messages that fit in `keepTokens` and number at
+ * most `keepMessages` (at least the last one). The kept tail never starts with a tool result, so a
+ * tool call and its results are always folded or kept together.
  */
-export function summarizeCutIndex(stored: readonly BaseMessage[], keepTokens: number): number {
+export function summarizeCutIndex(
+  stored: readonly BaseMessage[],
+  keepTokens: number,
+  keepMessages = Number.POSITIVE_INFINITY,
+): number {
   // Measured as the model reads them (tool results wrapped); one to one with the stored messages.
   const messages = spotlightToolMessages(stored);
   let cut = messages.length - 1;
   let kept = messages.length > 0 ? estimateMessageTokens(messages[cut]!) : 0;
-  while (cut > 0 && kept + estimateMessageTokens(messages[cut - 1]!) <= keepTokens) {
+  while (
+    cut > 0 &&
+    messages.length - cut < keepMessages &&
+    kept + estimateMessageTokens(messages[cut - 1]!) <= keepTokens
+  ) {
     cut--;
     kept += estimateMessageTokens(messages[cut]!);
   }
@@ -33,7 +41,7 @@ export function makeSummarizeNode(deps: AgentDeps) {
   // The summary itself must stay small next to the window, or it would crowd out the turns.
   const maxSummaryChars = Math.floor(deps.limits.keepRecentTokens * CHARS_PER_TOKEN * 0.5);
   return async (state: AgentStateValue, config: LangGraphRunnableConfig): Promise<AgentStateUpdate> => {
-    const cut = summarizeCutIndex(state.messages, deps.limits.keepRecentTokens);
+    const cut = summarizeCutIndex(state.messages, deps.limits.keepRecentTokens, deps.limits.keepRecentMessages);
     if (cut === 0) return {};
     const folded = state.messages.slice(0, cut);
     const transcript = spotlightToolMessages(folded)

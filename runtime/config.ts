@@ -79,6 +79,13 @@ export const EnvSchema = z.object({
   CONTEXT_SUMMARIZE_AT: num(0.7, 0.1, 0.95),
   /** Fraction of the window kept verbatim as the recent turns after summarizing. */
   CONTEXT_KEEP_RECENT: num(0.25, 0.05, 0.9),
+  /**
+   * Summarize also once a thread holds more messages than this (0: only by tokens), keeping the
+   * newest CONTEXT_KEEP_MESSAGES. Every checkpoint stores the whole message list, so this bounds
+   * what each turn writes and what each model call is sent, however long the thread grows.
+   */
+  CONTEXT_SUMMARIZE_MESSAGES: int(40, 0, 100_000),
+  CONTEXT_KEEP_MESSAGES: int(20, 1, 100_000),
   /** Tool output longer than this is truncated, with a note, before it enters the context. */
   TOOL_OUTPUT_MAX_CHARS: int(16_000, 200, 10_000_000),
   TOOL_CONCURRENCY: int(4, 1, 64),
@@ -229,6 +236,9 @@ export interface KeelConfig {
     contextTokens: number;
     summarizeAtTokens: number;
     keepRecentTokens: number;
+    /** 0: no trigger by count. */
+    summarizeAtMessages: number;
+    keepRecentMessages: number;
     toolOutputMaxChars: number;
     toolConcurrency: number;
   };
@@ -312,6 +322,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       { details: { variables: ["CONTEXT_KEEP_RECENT"] } },
     );
   }
+  if (e.CONTEXT_SUMMARIZE_MESSAGES > 0 && e.CONTEXT_KEEP_MESSAGES >= e.CONTEXT_SUMMARIZE_MESSAGES) {
+    throw new KeelError(
+      "config_invalid",
+      `Invalid configuration:\n  CONTEXT_KEEP_MESSAGES=${e.CONTEXT_KEEP_MESSAGES}: must be below CONTEXT_SUMMARIZE_MESSAGES (${e.CONTEXT_SUMMARIZE_MESSAGES})`,
+      { details: { variables: ["CONTEXT_KEEP_MESSAGES"] } },
+    );
+  }
   if (e.SERVE_MAX_RUNS_PER_USER !== undefined && e.SERVE_MAX_RUNS_PER_USER > e.SERVE_MAX_CONCURRENT_RUNS) {
     throw new KeelError(
       "config_invalid",
@@ -361,6 +378,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       contextTokens: e.MODEL_CONTEXT_TOKENS,
       summarizeAtTokens: Math.floor(e.MODEL_CONTEXT_TOKENS * e.CONTEXT_SUMMARIZE_AT),
       keepRecentTokens: Math.floor(e.MODEL_CONTEXT_TOKENS * e.CONTEXT_KEEP_RECENT),
+      summarizeAtMessages: e.CONTEXT_SUMMARIZE_MESSAGES,
+      keepRecentMessages: e.CONTEXT_KEEP_MESSAGES,
       toolOutputMaxChars: e.TOOL_OUTPUT_MAX_CHARS,
       toolConcurrency: e.TOOL_CONCURRENCY,
     },

@@ -82,6 +82,26 @@ describe("context management over a long conversation", () => {
     expect(values.summary).toContain("heliotrope");
   }, 180_000);
 
+  // Every checkpoint stores the whole list: by default a long thread's window is bounded by count,
+  // long before any token trigger, so what each turn writes stays flat.
+  it("by default, a thread never holds more than CONTEXT_SUMMARIZE_MESSAGES messages, and the summary keeps turn 1", async () => {
+    h = await startHarness(conversationalist, { env: { MAX_THREAD_COST_USD: "0" } });
+    await h.say("remember: the code word is heliotrope");
+    let most = 0;
+    for (let turn = 2; turn <= 60; turn++) {
+      await h.say(`turn ${turn}: chatter`);
+      const state = await h.agent.getState({ configurable: { thread_id: h.caller.threadId } });
+      most = Math.max(most, (state.values as { messages: unknown[] }).messages.length);
+    }
+    // 40 is the trigger; the turn that passes it is folded before the model is called.
+    expect(most).toBeLessThanOrEqual(42);
+    const summaries = h.fake.requests.filter((r) => text(r.messages[0]?.content).startsWith(SUMMARY_INSTRUCTIONS));
+    expect(summaries.length).toBeGreaterThanOrEqual(4);
+    expect(summaries.length).toBeLessThanOrEqual(8);
+    const final = await h.say("what is the code word?");
+    expect(final.status === "done" && final.answer).toBe("The code word is heliotrope.");
+  }, 120_000);
+
   it("long tool output is truncated with a note before it enters the context", async () => {
     const big = defineTool({
       name: "dump",
