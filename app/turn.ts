@@ -50,7 +50,10 @@ export function runCallbacks(
   logger: Logger,
   tracing?: { callbacks: readonly BaseCallbackHandler[] },
 ): BaseCallbackHandler[] {
-  return [createStepLogger(logger), ...(tracing?.callbacks ?? [])];
+  // Step lines are info lines: below that level the logger would drop them, so no callback is added
+  // (any handler makes LangChain build run managers for every runnable of every step).
+  const steps = logger.isLevelEnabled("info") ? [createStepLogger(logger)] : [];
+  return [...steps, ...(tracing?.callbacks ?? [])];
 }
 
 /** How a run is named, tagged and described in traces and in every step's callback metadata. */
