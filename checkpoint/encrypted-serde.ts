@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { BatchedPostgresSaver } from "./batched-saver.js";
 import type pg from "pg";
 import { KeelError } from "../runtime/errors.js";
 
@@ -92,7 +93,7 @@ export class NoKeySerializer implements SerializerProtocol {
 
 /** A PostgresSaver without encryption that still recognises encrypted rows (NoKeySerializer). */
 export function plainPostgresSaver(pool: pg.Pool): PostgresSaver {
-  const saver = new PostgresSaver(pool);
+  const saver = new BatchedPostgresSaver(pool);
   saver.serde = new NoKeySerializer(saver.serde);
   return saver;
 }
@@ -102,7 +103,7 @@ export function plainPostgresSaver(pool: pg.Pool): PostgresSaver {
  * parses it as JSON and filters on it (it holds the step, source, parents and thread id, not
  * messages), so it goes through the plain serializer.
  */
-export class EncryptedPostgresSaver extends PostgresSaver {
+export class EncryptedPostgresSaver extends BatchedPostgresSaver {
   private readonly plain: SerializerProtocol;
 
   constructor(pool: pg.Pool, key: Buffer) {
