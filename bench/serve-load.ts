@@ -143,6 +143,10 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A number written with the letters a–z. */
+const letters = (n: number): string =>
+  (n < 26 ? "" : letters(Math.floor(n / 26) - 1)) + String.fromCharCode(97 + (n % 26));
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
@@ -167,7 +171,9 @@ async function level(
   const started = performance.now();
   const outcomes = await Promise.all(
     threads.map(async (threadId, i) => {
-      const token = `token-${i}-${Math.random().toString(36).slice(2, 8)}`;
+      // Letters only: a token with a run of digits can read as a phone number, and the output
+      // redactor would rightly hide it.
+      const token = `token${letters(i)}x${letters(Math.floor(Math.random() * 1e9))}`;
       const t0 = performance.now();
       try {
         const values = (await client.runs.wait(threadId, "agent", {
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
     responder: async (request) => {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       const asked = JSON.stringify(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
-      return say(`Echo: ${/token-[\w-]+/.exec(asked)?.[0] ?? "none"}`);
+      return say(`Echo: ${/token[a-z]+/.exec(asked)?.[0] ?? "none"}`);
     },
   });
   // A cluster of its own, durable (fsync on) as in production, removed at the end.

@@ -67,7 +67,6 @@ export function createApiApp(
   const executor = new RunExecutor({
     pool,
     locks,
-    saver,
     agent: keel.agent,
     engine,
     graphId: GRAPH_ID,

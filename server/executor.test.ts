@@ -1,4 +1,3 @@
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import { describe, expect, it } from "vitest";
 import type { Agent } from "../graphs/agent.js";
@@ -49,7 +48,6 @@ async function failingRun(lockAlive: boolean) {
   const executor = new RunExecutor({
     pool,
     locks: { tryAcquire: () => Promise.resolve(lock) } as unknown as ThreadLocks,
-    saver: { getTuple: () => Promise.resolve(undefined) } as unknown as BaseCheckpointSaver,
     agent: {} as Agent,
     engine: { request: () => new Response(sse, { headers: { "content-type": "text/event-stream" } }) },
     graphId: "agent",

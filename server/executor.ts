@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Pool } from "pg";
 import type { Agent } from "../graphs/agent.js";
 import type { AgentStateValue, StopReason } from "../graphs/state.js";
@@ -167,7 +166,6 @@ export class Execution {
 export interface ExecutorDeps {
   pool: Pool;
   locks: ThreadLocks;
-  saver: BaseCheckpointSaver;
   agent: Agent;
   /** The LangGraph API engine runs execute through (an in-process Hono app; see server/app.ts). */
   engine: { request(path: string, init?: RequestInit): Response | Promise<Response> };
@@ -530,10 +528,17 @@ export class RunExecutor {
     return queued.total;
   }
 
+  /**
+   * The thread's newest checkpoint id, as the saver's getTuple would find it (newest id first), read
+   * from its table alone: getTuple would also load and decode every channel value, at every run start.
+   */
   private async latestCheckpointId(threadId: string): Promise<string | null> {
-    const tuple = await this.deps.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
-    const id: unknown = tuple?.config.configurable?.checkpoint_id;
-    return typeof id === "string" ? id : null;
+    const { rows } = await this.deps.pool.query<{ checkpoint_id: string }>(
+      `SELECT checkpoint_id FROM checkpoints WHERE thread_id = $1 AND checkpoint_ns = ''
+       ORDER BY checkpoint_id DESC LIMIT 1`,
+      [threadId],
+    );
+    return rows[0]?.checkpoint_id ?? null;
   }
 
   private announce(execution: Execution): void {

@@ -85,7 +85,6 @@ describe("the run queue on PostgreSQL", () => {
     const e = new RunExecutor({
       pool: db.pool,
       locks,
-      saver: db.saver,
       // Read only for a run's end state: a thread with no checkpoint has nothing pending.
       agent: { getState: () => Promise.resolve({ tasks: [], next: [], values: {} }) } as unknown as Agent,
       engine,
