@@ -419,7 +419,18 @@ export class RunExecutor {
   /** Callers here whose queued run another replica took (or someone cancelled) get its outcome. */
   private async followWaiting(): Promise<void> {
     if (this.waiting.size === 0) return;
-    for (const row of await runsByIds(this.deps.pool, [...this.waiting.keys()])) {
+    const ids = [...this.waiting.keys()];
+    const rows = await runsByIds(this.deps.pool, ids);
+    // A run whose row is gone went with its thread (deleted while the run waited).
+    const found = new Set(rows.map((r) => r.run_id));
+    for (const id of ids.filter((i) => !found.has(i) && !this.active.has(i))) {
+      const execution = this.waiting.get(id);
+      this.waiting.delete(id);
+      const error = { error: "run_deleted", message: `Run ${id} was deleted with its thread before it started.` };
+      execution?.emit({ event: "error", data: JSON.stringify(error) });
+      execution?.settle({ status: "error", values: null, error });
+    }
+    for (const row of rows) {
       if (ACTIVE_RUN_STATUSES.includes(row.status)) continue;
       const execution = this.waiting.get(row.run_id);
       if (!execution || this.active.has(row.run_id)) continue;

@@ -191,6 +191,15 @@ describe("the run queue on PostgreSQL", () => {
     expect(a.started).toEqual([held.run.thread_id]);
   });
 
+  it("a caller waiting on a queued run whose thread is deleted is told so, not left waiting", async () => {
+    const { engine } = heldEngine();
+    const e = executor(engine);
+    await start(e, "alice", await thread("alice"));
+    const queued = await start(e, "alice", await thread("alice"));
+    await db.pool.query("DELETE FROM keel_threads WHERE thread_id = $1", [queued.run.thread_id]);
+    expect(await queued.execution.done).toMatchObject({ status: "error", error: { error: "run_deleted" } });
+  });
+
   it("shutting down answers callers of queued runs with where their run continues; the run stays queued", async () => {
     const { engine } = heldEngine();
     const e = executor(engine);
