@@ -14,7 +14,7 @@ import {
   insertRun,
   nextQueuedRuns,
   queuedCounts,
-  runsByIds,
+  runStatuses,
   unclaimRun,
 } from "./run-queue.js";
 import {
@@ -420,7 +420,7 @@ export class RunExecutor {
   private async followWaiting(): Promise<void> {
     if (this.waiting.size === 0) return;
     const ids = [...this.waiting.keys()];
-    const rows = await runsByIds(this.deps.pool, ids);
+    const rows = await runStatuses(this.deps.pool, ids);
     // A run whose row is gone went with its thread (deleted while the run waited).
     const found = new Set(rows.map((r) => r.run_id));
     for (const id of ids.filter((i) => !found.has(i) && !this.active.has(i))) {

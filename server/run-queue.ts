@@ -114,9 +114,18 @@ export async function cancelQueuedRun(db: Db, runId: string): Promise<RunRow | u
   return rows[0];
 }
 
-/** The current rows of some runs (those this process's callers wait on). */
-export async function runsByIds(db: Db, runIds: readonly string[]): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(`SELECT * FROM keel_runs WHERE run_id = ANY($1::uuid[])`, [[...runIds]]);
+/**
+ * Where some runs stand (those this process's callers wait on): only the columns that say so, as
+ * this is asked every poll for every waiting run.
+ */
+export async function runStatuses(
+  db: Db,
+  runIds: readonly string[],
+): Promise<Pick<RunRow, "run_id" | "thread_id" | "status" | "error">[]> {
+  const { rows } = await db.query<Pick<RunRow, "run_id" | "thread_id" | "status" | "error">>(
+    `SELECT run_id, thread_id, status, error FROM keel_runs WHERE run_id = ANY($1::uuid[])`,
+    [[...runIds]],
+  );
   return rows;
 }
 
