@@ -3,12 +3,13 @@
 // The model is the fake OpenAI-compatible server (zero latency), so what is measured is the agent's
 // own overhead: orchestration, checkpointing, guards. Writes evals/results/bench-agent.json.
 // Usage: tsx bench/agent.ts [--turns n] [--warmup n] [--long n] [--long-seconds s (0: no cap)] [--out path]
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runStoragePass } from "../checkpoint/storage-pass.js";
+import { writeResultsJson } from "../scripts/fold-workers.js";
 import { createAgentDeps, guardOptionsOf } from "../app/keel.js";
 import { startFakeOpenAI } from "../fake-openai/index.js";
 import { compileAgent } from "../graphs/agent.js";
@@ -247,7 +248,6 @@ try {
   console.log(`\ncreateAgent: langchain ${langchainVersion}, middlewares: ${middlewares.join(", ")}`);
 
   const out = resolve(root, values.out);
-  mkdirSync(dirname(out), { recursive: true });
   const result = {
     what: "Per-turn wall time, CPU and checkpoint storage of one calculator turn, four implementations (bench/agent.ts)",
     date: new Date().toISOString(),
@@ -278,7 +278,7 @@ try {
     },
     seconds: { rounds: roundsSeconds, longThreads: longSeconds },
   };
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  await writeResultsJson(out, result);
   console.log(`wrote ${values.out}`);
 } finally {
   await Promise.allSettled([db.close(), fake.close()]);

@@ -5,7 +5,7 @@
 // per turn of the server's processes, and (Keel) runs left pending or running afterwards.
 // Usage: tsx bench/serve-load.ts [--levels 1,10,100,500,2000] [--latency-ms 0] [--only keel|dev] [--profile dir]
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { startEmbeddedServer } from "../checkpoint/embedded-server.js";
 import { removeEmbeddedData } from "../checkpoint/embedded-data-home.js";
 import { migrate } from "../checkpoint/migrate.js";
 import { say, startFakeOpenAI } from "../fake-openai/index.js";
+import { writeResultsJson } from "../scripts/fold-workers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
@@ -257,11 +258,12 @@ async function main(): Promise<void> {
     await fake.close();
   }
   print(results);
-  await mkdir(join(root, "evals/results"), { recursive: true });
-  await writeFile(
-    resolve(root, values.out),
-    `${JSON.stringify({ latencyMs, levels, cores: (await import("node:os")).cpus().length, results }, null, 2)}\n`,
-  );
+  await writeResultsJson(resolve(root, values.out), {
+    latencyMs,
+    levels,
+    cores: (await import("node:os")).cpus().length,
+    results,
+  });
 }
 
 function print(results: LevelResult[]): void {
