@@ -215,10 +215,6 @@ export class RunExecutor {
     return this.active.size;
   }
 
-  get queuedHere(): number {
-    return this.waiting.size;
-  }
-
   /** The run's stream in this process: executing here, or queued by a caller here. */
   local(runId: string): Execution | undefined {
     return this.active.get(runId) ?? this.waiting.get(runId);
@@ -285,11 +281,15 @@ export class RunExecutor {
       graph_id: this.deps.graphId,
       assistant_id: request.assistantId,
     }).catch(async (err: unknown) => {
-      if (!lock) throw err;
-      // Claimed but not started: back to the queue, for this or another replica.
-      slot?.cancel();
-      await unclaimRun(this.deps.pool, run.run_id).catch(() => undefined);
-      await lock.release();
+      // The caller is told the start failed, so the run must not go ahead (best effort: the
+      // database is likely away). Claimed under our lock, nobody else can have taken it.
+      if (lock) {
+        slot?.cancel();
+        await updateRun(this.deps.pool, run.run_id, { status: "interrupted" }).catch(() => undefined);
+        await lock.release();
+      } else {
+        await cancelQueuedRun(this.deps.pool, run.run_id).catch(() => undefined);
+      }
       throw err;
     });
     const execution = new Execution(run.run_id, run.thread_id, request.kwargs.stream_mode);

@@ -200,6 +200,38 @@ describe("the run queue on PostgreSQL", () => {
     expect(await queued.execution.done).toMatchObject({ status: "error", error: { error: "run_deleted" } });
   });
 
+  it("a start that fails after its run was recorded leaves nothing to go ahead, claimed or queued", async () => {
+    const { engine, started } = heldEngine();
+    let fail = true;
+    const failing = Object.assign(Object.create(db.pool) as typeof db.pool, {
+      query: (sql: string, params?: unknown[]) =>
+        fail && sql.startsWith("UPDATE keel_threads SET status") && params?.[1] === "busy"
+          ? Promise.reject(new Error("database went away"))
+          : db.pool.query(sql, params),
+    });
+    const e = executor(engine, { pool: failing });
+    const [claimedThread, heldThread, queuedThread] = [
+      await thread("alice"),
+      await thread("alice"),
+      await thread("alice"),
+    ];
+    // With its one slot free, the run is recorded as claimed, then the start fails.
+    await expect(start(e, "alice", claimedThread)).rejects.toThrow("database went away");
+    // The slot was given back: this run takes it.
+    fail = false;
+    const held = await start(e, "alice", heldThread);
+    expect(held.run.status).toBe("running");
+    // With the slot taken, the run is recorded as queued, then the start fails.
+    fail = true;
+    await expect(start(e, "alice", queuedThread)).rejects.toThrow("database went away");
+    const statusOf = async (t: string) =>
+      (await db.pool.query<{ status: string }>("SELECT status FROM keel_runs WHERE thread_id = $1", [t])).rows[0]
+        ?.status;
+    expect([await statusOf(claimedThread), await statusOf(queuedThread)]).toEqual(["interrupted", "interrupted"]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toEqual([heldThread]);
+  });
+
   it("shutting down answers callers of queued runs with where their run continues; the run stays queued", async () => {
     const { engine } = heldEngine();
     const e = executor(engine);
